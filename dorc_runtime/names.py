@@ -1,0 +1,70 @@
+"""Rules for the names a user chooses: project slug, environments, layers, pipelines, functions.
+
+Pure functions: they either return the name or raise :class:`InvalidNameError` with one line
+naming the rule and the fix. Physical AWS names are derived from these in :mod:`naming`.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from .errors import InvalidNameError
+
+# Lower-case words joined by single '-' or '_': safe as a folder, a Python module path segment
+# (functions are imported by path, not by name) and, once '_' becomes '-', inside every AWS name.
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+_ENV = re.compile(r"^[a-z][a-z0-9]*$")
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+MAX_PART = 32
+MAX_ENVIRONMENT = 10
+MAX_SLUG = 30
+
+KINDS = ("layer", "pipeline", "function")
+
+
+def check_name(kind: str, name: str) -> str:
+    """Validate a layer, pipeline or function name and return it."""
+    shown = repr(name)
+    fix = f"use lower-case letters, digits and single '-' or '_' (e.g. 'census_2021'), at most {MAX_PART} characters"
+    if not isinstance(name, str) or not name:
+        raise InvalidNameError(f"The {kind} name is empty.", fix)
+    if "/" in name or "\\" in name or ".." in name:
+        raise InvalidNameError(f"The {kind} name {shown} contains a path separator or '..'.", fix)
+    if any(c.isspace() for c in name):
+        raise InvalidNameError(f"The {kind} name {shown} contains white space.", fix)
+    if name != name.lower():
+        raise InvalidNameError(f"The {kind} name {shown} has upper-case letters.", fix)
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise InvalidNameError(
+            f"The {kind} name {shown} is a Python keyword.", f"choose another name, e.g. '{name}_step'"
+        )
+    if len(name) > MAX_PART:
+        raise InvalidNameError(
+            f"The {kind} name {shown} is {len(name)} characters; AWS names built from it allow at most {MAX_PART}.",
+            "choose a shorter name",
+        )
+    if not _NAME.match(name):
+        raise InvalidNameError(f"The {kind} name {shown} is not a valid dorc name.", fix)
+    return name
+
+
+def check_environment(name: str) -> str:
+    """Validate an environment name (it appears in every physical name, so it is short)."""
+    if not isinstance(name, str) or not _ENV.match(name) or len(name) > MAX_ENVIRONMENT:
+        raise InvalidNameError(
+            f"The environment name {name!r} is not valid.",
+            f"use lower-case letters and digits, starting with a letter, at most {MAX_ENVIRONMENT} characters (e.g. 'prod')",
+        )
+    return name
+
+
+def check_slug(slug: str) -> str:
+    """Validate the project slug, the prefix of every physical AWS name."""
+    if not isinstance(slug, str) or not _SLUG.match(slug) or len(slug) > MAX_SLUG:
+        raise InvalidNameError(
+            f"The project slug {slug!r} is not valid.",
+            f"use lower-case letters, digits and single '-', starting with a letter, at most {MAX_SLUG} characters (e.g. 'pipeline-config')",
+        )
+    return slug

@@ -1,0 +1,3 @@
+"""Invoke tasks: deploy (being built)."""
+
+TASKS: list = []

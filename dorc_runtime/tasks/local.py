@@ -1,0 +1,3 @@
+"""Invoke tasks: local (being built)."""
+
+TASKS: list = []

@@ -1,0 +1,3 @@
+"""Invoke tasks: operate (being built)."""
+
+TASKS: list = []

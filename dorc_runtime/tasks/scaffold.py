@@ -1,0 +1,3 @@
+"""Invoke tasks: scaffold (being built)."""
+
+TASKS: list = []

@@ -1,0 +1,3 @@
+"""Invoke tasks: submissions (being built)."""
+
+TASKS: list = []
