@@ -1,0 +1,3 @@
+"""Invoke tasks: plan (being built)."""
+
+TASKS: list = []
