@@ -1,13 +1,26 @@
 """Developer tasks for the dorc template repository: test, lint, bake, demo.
 
-Run them with the repository's virtual environment, e.g. ``.venv/bin/invoke test``.
+Run them with the repository's virtual environment, e.g. ``.venv/bin/invoke demo``.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+from pathlib import Path
 
-from invoke import task
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+DEMO_DIR = ROOT / "demo"
+DEMO_MARKER = ".made-by-invoke-demo"
+
+
+def _invoke_in(c, project: Path, command: str, warn: bool = False):
+    """Run a task of a generated project with this environment's Python (no second venv)."""
+    with c.cd(str(project)):
+        return c.run(f"{sys.executable} -m invoke {command}", pty=False, warn=warn)
 
 
 @task(help={"args": "extra arguments for pytest, e.g. -k census", "workers": "parallel workers (xdist)"})
@@ -20,3 +33,41 @@ def test(c, args="", workers="auto"):
 def lint(c):
     """Lint dorc_runtime, hooks, tests and benchmarks with ruff."""
     c.run(f"{sys.executable} -m ruff check .")
+
+
+@task(
+    help={
+        "output_dir": "where to bake (default: ./demo)",
+        "extra": "answers as JSON, e.g. '{\"layers\": \"default\"}'",
+    }
+)
+def bake(c, output_dir=str(DEMO_DIR), extra="{}"):
+    """Bake a project from this template with default answers (cookiecutter's Python API)."""
+    from cookiecutter.main import cookiecutter
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    project = cookiecutter(str(ROOT), no_input=True, output_dir=str(out), extra_context=json.loads(extra))
+    print(f"Baked {project}")
+    return Path(project)
+
+
+@task
+def demo(c):
+    """Bake a demo project into ./demo and run its census pipelines locally (raw, then processed)."""
+    if DEMO_DIR.exists():
+        if not (DEMO_DIR / DEMO_MARKER).exists():
+            raise Exit(f"Error: {DEMO_DIR} exists and was not made by 'invoke demo'. Fix: move it away.", 1)
+        shutil.rmtree(DEMO_DIR)  # only ever our own earlier demo
+    DEMO_DIR.mkdir()
+    (DEMO_DIR / DEMO_MARKER).write_text("this folder is recreated by 'invoke demo'\n")
+    project = bake(c, output_dir=str(DEMO_DIR))
+    print("\n== invoke list")
+    _invoke_in(c, project, "list")
+    print("\n== invoke validate")
+    _invoke_in(c, project, "validate")
+    print("\n== invoke run census --layer raw")
+    _invoke_in(c, project, "run census --layer raw")
+    print("\n== invoke run census --layer processed")
+    _invoke_in(c, project, "run census --layer processed")
+    print(f"\nDemo project: {project}\nNext: cd {project.relative_to(Path.cwd()) if project.is_relative_to(Path.cwd()) else project} and read README.md")
