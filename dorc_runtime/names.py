@@ -16,6 +16,8 @@ from .errors import InvalidNameError
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 _ENV = re.compile(r"^[a-z][a-z0-9]*$")
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+ACCOUNT_PATTERN = r"^\d{12}$"
 
 MAX_PART = 32
 MAX_ENVIRONMENT = 10
@@ -68,3 +70,23 @@ def check_slug(slug: str) -> str:
             f"use lower-case letters, digits and single '-', starting with a letter, at most {MAX_SLUG} characters (e.g. 'pipeline-config')",
         )
     return slug
+
+
+def check_region(region: str) -> str:
+    """Validate an AWS region code such as 'eu-west-2'."""
+    if not isinstance(region, str) or not re.match(REGION_PATTERN, region):
+        raise InvalidNameError(
+            f"The AWS region {region!r} is not a region code.", "use a code such as 'eu-west-2' or 'us-east-1'"
+        )
+    return region
+
+
+def check_account(account: str | None) -> str | None:
+    """Validate an AWS account id: 12 digits, or empty (then None: it is read from AWS_ACCOUNT)."""
+    if not account:
+        return None
+    if not isinstance(account, str) or not re.match(ACCOUNT_PATTERN, account):
+        raise InvalidNameError(
+            f"The AWS account id {account!r} is not 12 digits.", "give the 12-digit id or leave it empty"
+        )
+    return account

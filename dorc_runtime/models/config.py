@@ -6,10 +6,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from ..names import check_environment, check_slug
+from ..names import ACCOUNT_PATTERN, REGION_PATTERN, check_environment, check_slug
 
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
-ACCOUNT_PATTERN = r"^\d{12}$"
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 
 
