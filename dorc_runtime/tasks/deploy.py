@@ -1,3 +1,108 @@
-"""Invoke tasks: deploy (being built)."""
+"""Invoke tasks: preview, deploy, destroy and outputs of the project's Pulumi stacks.
 
-TASKS: list = []
+Thin wiring: parse arguments, open the project, hand over to
+``dorc_runtime.deploy.automation.commands``. Heavy imports stay inside the bodies.
+"""
+
+from __future__ import annotations
+
+from invoke import task
+
+from ..cli import cli_errors
+
+ENV_HELP = "environment to act on (a key of ENVIRONMENTS in project_settings.py)"
+PIPELINE_HELP = "only this pipeline's stack"
+LAYER_HELP = "the pipeline's layer (needed only when the name is in several layers)"
+VERBOSE_HELP = "also print Pulumi's own output"
+
+
+def _session():
+    from ..deploy.automation.commands import Session
+    from ..project import Project
+    from ..settings import load_environment
+
+    project = Project.find()
+    return project, Session.open(project, load_environment(project.root))
+
+
+@task(help={"env": ENV_HELP, "pipeline": PIPELINE_HELP, "layer": LAYER_HELP, "verbose": VERBOSE_HELP})
+@cli_errors
+def preview(c, env, pipeline=None, layer=None, verbose=False):
+    """Show what 'deploy' would change in AWS (pulumi preview), changing nothing."""
+    from ..deploy.automation.commands import real_seams, resolve_target, run_preview
+
+    project, session = _session()
+    run_preview(session, resolve_target(project, env, pipeline, layer), real_seams(verbose=verbose))
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "pipeline": PIPELINE_HELP,
+        "layer": LAYER_HELP,
+        "yes": "do not ask for confirmation (needed without a terminal, e.g. in CI)",
+        "allow_dirty": "allow deploying prod from a git tree with uncommitted changes",
+        "verbose": VERBOSE_HELP,
+    }
+)
+@cli_errors
+def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verbose=False):
+    """Deploy universal -> infra -> every pipeline of an environment (or only --pipeline)."""
+    from ..deploy.automation.commands import real_seams, resolve_target, run_deploy
+
+    project, session = _session()
+    target = resolve_target(project, env, pipeline, layer)
+    run_deploy(session, target, real_seams(verbose=verbose), yes=yes, allow_dirty=allow_dirty)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "pipeline": PIPELINE_HELP,
+        "layer": LAYER_HELP,
+        "yes": "do not ask for confirmation",
+        "universal": "also destroy the universal stack (ECR), once no environment uses it",
+        "verbose": VERBOSE_HELP,
+    }
+)
+@cli_errors
+def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, verbose=False):
+    """Destroy an environment's pipelines then its infra, in reverse deploy order (or only --pipeline)."""
+    from ..deploy.automation.commands import real_seams, resolve_target, run_destroy
+
+    project, session = _session()
+    target = resolve_target(project, env, pipeline, layer, include_universal=universal)
+    run_destroy(session, target, real_seams(verbose=verbose), yes=yes)
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "stack": "universal, infra or pipeline (default: infra)",
+        "pipeline": "the pipeline, with --stack pipeline",
+        "layer": LAYER_HELP,
+        "json": "print the outputs as JSON",
+    }
+)
+@cli_errors
+def outputs(c, env=None, stack="infra", pipeline=None, layer=None, json=False):
+    """Print a stack's outputs (bucket names, ARNs, repository URLs)."""
+    from ..deploy.automation.commands import outputs_stack, real_seams, run_outputs
+    from ..deploy.automation.render import print_outputs
+    from ..errors import DeployError
+
+    if stack not in ("universal", "infra", "pipeline"):
+        raise DeployError(
+            f"--stack {stack!r} is not a stack kind.", "use --stack universal, infra or pipeline"
+        )
+    if stack != "universal" and not env:
+        raise DeployError(f"The {stack} stack is per environment.", "add --env <environment>")
+    project, session = _session()
+    if pipeline is not None:
+        layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    seams = real_seams()
+    ref = outputs_stack(session, env or "", stack, layer, pipeline)
+    print_outputs(seams.console, ref, run_outputs(session, ref, seams), as_json=json)
+
+
+TASKS = [preview, deploy, destroy, outputs]

@@ -1,0 +1,168 @@
+"""preview / deploy / destroy / outputs as a table of contents: plan, check, confirm, execute.
+
+Every side effect comes in through :class:`Seams`, built for real by :func:`real_seams` and by
+tests with fakes; the task functions in ``dorc_runtime.tasks.deploy`` only parse arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+
+from ...errors import DeployError
+from ...project import Project
+from ...settings import DorcEnvironment
+from .backend import Backend, passphrase, select_backend
+from .executor import ApplyExecutor, PreviewExecutor
+from .guards import confirm, git_status, refuse_dirty
+from .plan import StackPlan, Target, blocking_stacks, deploy_plan, destroy_plan, refuse_if_blocked
+from .preflight import Needs, Probes, preflight
+from .runner import Progress, StackResult, StackRunner
+from .stacks import Layout, StackKind, StackRef
+
+
+@dataclass
+class Seams:
+    """Everything deploy touches outside its own memory."""
+
+    console: Console
+    progress: Progress
+    probes: Probes
+    make_runner: Callable[[Layout, Backend, str | None], StackRunner]
+    git_status: Callable[[Any], list[str] | None]
+    interactive: bool
+    ask: Callable[[str], bool]
+    needs_docker: Callable[[Layout, StackPlan], bool]
+
+
+@dataclass(frozen=True)
+class Session:
+    """One command's view of the project: where it is, its settings and where state lives."""
+
+    layout: Layout
+    settings: DorcEnvironment
+    backend: Backend
+
+    @classmethod
+    def open(cls, project: Project, settings: DorcEnvironment) -> Session:
+        return cls(Layout.read(project, settings), settings, select_backend(settings, project.root))
+
+
+def resolve_target(
+    project: Project,
+    environment: str,
+    pipeline: str | None,
+    layer: str | None,
+    include_universal: bool = False,
+) -> Target:
+    if pipeline is None:
+        if layer is not None:
+            raise DeployError("--layer only makes sense with --pipeline.", "add --pipeline <name>")
+        return Target(environment, include_universal=include_universal)
+    if include_universal:
+        raise DeployError("--universal cannot be combined with --pipeline.", "drop one of them")
+    layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    return Target(environment, layer, pipeline)
+
+
+def _runner(session: Session, seams: Seams) -> StackRunner:
+    return seams.make_runner(session.layout, session.backend, passphrase(session.settings, session.backend))
+
+
+def _show_plan(seams: Seams, title: str, plan: StackPlan, session: Session) -> None:
+    seams.console.print(f"[bold]{title}[/] (state: {session.backend.describe()})")
+    seams.console.print(str(plan), highlight=False)
+
+
+def run_preview(session: Session, target: Target, seams: Seams) -> list[StackResult]:
+    plan = deploy_plan(session.layout, target)
+    _show_plan(seams, "Preview", plan, session)
+    needs = Needs(docker=seams.needs_docker(session.layout, plan))
+    preflight(needs, session.settings, session.backend, seams.probes)
+    return PreviewExecutor(_runner(session, seams), seams.progress).execute(plan)
+
+
+def run_deploy(
+    session: Session, target: Target, seams: Seams, yes: bool = False, allow_dirty: bool = False
+) -> list[StackResult]:
+    plan = deploy_plan(session.layout, target)
+    _show_plan(seams, "Deploy", plan, session)
+    refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
+    needs = Needs(docker=seams.needs_docker(session.layout, plan))
+    preflight(needs, session.settings, session.backend, seams.probes)
+    confirm(plan, yes, seams.interactive, seams.ask)
+    return ApplyExecutor(_runner(session, seams), seams.progress).execute(plan)
+
+
+def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
+    plan = destroy_plan(session.layout, target)
+    _show_plan(seams, "Destroy", plan, session)
+    preflight(Needs(), session.settings, session.backend, seams.probes)
+    runner = _runner(session, seams)
+    refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
+    confirm(plan, yes, seams.interactive, seams.ask)
+    return ApplyExecutor(runner, seams.progress).execute(plan)
+
+
+def outputs_stack(
+    session: Session, environment: str, which: str, layer: str | None, pipeline: str | None
+) -> StackRef:
+    layout = session.layout
+    kind = StackKind(which)
+    if kind is StackKind.UNIVERSAL:
+        return layout.universal()
+    env = layout.check_environment(environment)
+    if kind is StackKind.INFRA:
+        return layout.infra(env)
+    if layer is None or pipeline is None:
+        raise DeployError(
+            "--stack pipeline needs --pipeline (and --layer when ambiguous).", "add --pipeline <name>"
+        )
+    return layout.pipeline(env, layer, pipeline)
+
+
+def run_outputs(session: Session, stack: StackRef, seams: Seams) -> dict[str, Any]:
+    # reading outputs needs AWS credentials only when the state itself lives in S3
+    preflight(Needs(aws=False), session.settings, session.backend, seams.probes)
+    return _runner(session, seams).outputs(stack)
+
+
+# -- the real seams ----------------------------------------------------------------------------
+def needs_docker(layout: Layout, plan: StackPlan) -> bool:
+    """Docker builds images for functions packaged as images (the default) in the planned pipelines."""
+    project = Project(layout.root)
+    for stack in plan.stacks:
+        if stack.kind is StackKind.PIPELINE and stack.layer and stack.pipeline:
+            definition = project.load(stack.layer, stack.pipeline)
+            if any(fn.package_type == "image" for fn in definition.functions):
+                return True
+    return False
+
+
+def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
+    from rich.prompt import Confirm
+
+    from .preflight import system_probes
+    from .progress import RichProgress
+
+    console = console or Console()
+
+    def make_runner(layout: Layout, backend: Backend, secret: str | None) -> StackRunner:
+        from .pulumi_runner import PulumiStackRunner
+
+        return PulumiStackRunner(layout, backend, secret)
+
+    return Seams(
+        console=console,
+        progress=RichProgress(console, verbose),
+        probes=system_probes(),
+        make_runner=make_runner,
+        git_status=git_status,
+        interactive=sys.stdin.isatty(),
+        ask=lambda question: Confirm.ask(question, console=console, default=False),
+        needs_docker=needs_docker,
+    )

@@ -1,0 +1,181 @@
+"""The real :class:`~.runner.StackRunner`: Pulumi's Automation API over the project's programs.
+
+Each stack is a *local program* (``LocalWorkspace`` with ``work_dir`` = the program folder), so
+Pulumi runs the very ``__main__.py`` the user reads. ``pulumi.automation`` is imported here only,
+and this module only from the task bodies, so ``invoke --list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi import automation as auto
+
+from ...errors import DeployError, MissingToolError
+from .backend import Backend
+from .engine_events import EngineEventRelay
+from .preflight import PULUMI_FIX
+from .runner import Progress, StackResult
+from .stacks import Layout, StackRef, program_environment
+
+SECRET_MASK = "[secret]"
+ERROR_TAIL_LINES = 12
+
+
+class PulumiStackRunner:
+    def __init__(
+        self,
+        layout: Layout,
+        backend: Backend,
+        passphrase: str | None,
+        python: str = sys.executable,
+        inherited_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.layout = layout
+        self.backend = backend
+        self.passphrase = passphrase
+        self.python = python
+        self.inherited_env = dict(os.environ if inherited_env is None else inherited_env)
+
+    # -- StackRunner ----------------------------------------------------------------------------
+    def preview(self, stack: StackRef, progress: Progress) -> StackResult:
+        progress.stack_started(stack, "preview")
+        pulumi_stack = self._open(stack, create=True)
+        result = self._run(
+            stack,
+            "preview",
+            lambda: pulumi_stack.preview(
+                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
+            ),
+        )
+        return self._finish(progress, StackResult(stack, "preview", _counts(result.change_summary)))
+
+    def up(self, stack: StackRef, progress: Progress) -> StackResult:
+        progress.stack_started(stack, "up")
+        pulumi_stack = self._open(stack, create=True)
+        result = self._run(
+            stack,
+            "up",
+            lambda: pulumi_stack.up(
+                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
+            ),
+        )
+        return self._finish(progress, StackResult(stack, "up", _counts(result.summary.resource_changes)))
+
+    def destroy(self, stack: StackRef, progress: Progress) -> StackResult:
+        progress.stack_started(stack, "destroy")
+        pulumi_stack = self._open(stack, create=False)
+        if pulumi_stack is None:
+            return self._finish(progress, StackResult(stack, "destroy"))
+        # no remove=True: `stack rm` would also delete the user's Pulumi.<env>.yaml
+        result = self._run(
+            stack,
+            "destroy",
+            lambda: pulumi_stack.destroy(
+                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
+            ),
+        )
+        return self._finish(progress, StackResult(stack, "destroy", _counts(result.summary.resource_changes)))
+
+    def outputs(self, stack: StackRef) -> dict[str, Any]:
+        pulumi_stack = self._open(stack, create=False)
+        if pulumi_stack is None:
+            raise DeployError(
+                f"The {stack.label} stack does not exist in {self.backend.describe()}.",
+                "deploy it first with 'invoke deploy'",
+            )
+        outputs = self._run(stack, "stack output", pulumi_stack.outputs)
+        return {key: SECRET_MASK if out.secret else out.value for key, out in outputs.items()}
+
+    def resource_count(self, stack: StackRef) -> int:
+        if not _has_program(stack):
+            return 0
+        workspace = auto.LocalWorkspace(work_dir=str(stack.work_dir), env_vars=self._env(stack))
+        summaries = self._run(stack, "stack ls", workspace.list_stacks)
+        for summary in summaries:
+            # file/s3 backends may report "organization/<project>/<stack>"
+            if summary.name == stack.name or summary.name.endswith(f"/{stack.name}"):
+                return summary.resource_count or 0
+        return 0
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _env(self, stack: StackRef) -> dict[str, str]:
+        return program_environment(
+            self.layout, stack, self.backend, self.passphrase, self.python, self.inherited_env
+        )
+
+    def _open(self, stack: StackRef, create: bool) -> auto.Stack | None:
+        if not _has_program(stack):
+            raise DeployError(
+                f"{stack.work_dir} has no Pulumi.yaml, so the {stack.label} stack has no program.",
+                "restore the folder from the template (every program folder has Pulumi.yaml and __main__.py)",
+            )
+        if self.backend.local_path is not None:
+            # Pulumi's file backend does not create its folder
+            self.backend.local_path.mkdir(parents=True, exist_ok=True)
+        options = auto.LocalWorkspaceOptions(
+            env_vars=self._env(stack),
+            secrets_provider="passphrase" if self.backend.needs_passphrase else None,
+        )
+        work_dir = str(stack.work_dir)
+        try:
+            return self._select(stack, work_dir, options, create)
+        except auto.InvalidVersionError as error:
+            raise MissingToolError(f"The installed Pulumi CLI is too old: {error}.", PULUMI_FIX) from None
+
+    def _select(self, stack: StackRef, work_dir: str, options: auto.LocalWorkspaceOptions, create: bool):  # noqa: ANN202
+        if create:
+            return self._run(
+                stack,
+                "stack select",
+                lambda: auto.create_or_select_stack(stack_name=stack.name, work_dir=work_dir, opts=options),
+            )
+        try:
+            return auto.select_stack(stack_name=stack.name, work_dir=work_dir, opts=options)
+        except auto.StackNotFoundError:
+            return None
+        except auto.CommandError as error:
+            raise _deploy_error(stack, "stack select", error) from None
+
+    def _run(self, stack: StackRef, action: str, call):  # noqa: ANN001, ANN202
+        try:
+            return call()
+        except auto.CommandError as error:
+            raise _deploy_error(stack, action, error) from None
+
+    @staticmethod
+    def _output(stack: StackRef, progress: Progress):  # noqa: ANN205
+        return lambda line: progress.output(stack, line)
+
+    @staticmethod
+    def _finish(progress: Progress, result: StackResult) -> StackResult:
+        progress.stack_finished(result)
+        return result
+
+
+def _has_program(stack: StackRef) -> bool:
+    return any((stack.work_dir / f"Pulumi.{ext}").is_file() for ext in ("yaml", "yml", "json"))
+
+
+def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:
+    return {str(getattr(op, "value", op)): int(n) for op, n in (changes or {}).items()}
+
+
+def _deploy_error(stack: StackRef, action: str, error: Exception) -> DeployError:
+    if isinstance(error, auto.ConcurrentUpdateError):
+        return DeployError(
+            f"Another update of the {stack.label} stack is running.",
+            f"wait for it, or if it crashed run 'pulumi cancel --stack {stack.name}' in {stack.work_dir}",
+        )
+    return DeployError(
+        f"pulumi {action} failed for the {stack.label} stack:\n{_tail(str(error))}",
+        "read the Pulumi errors above; nothing after this stack was changed",
+    )
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(f"  {line}" for line in lines[-ERROR_TAIL_LINES:])
