@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from ...errors import DeployError
 from ...project import Project
@@ -74,8 +75,8 @@ def _runner(session: Session, seams: Seams) -> StackRunner:
 
 
 def _show_plan(seams: Seams, title: str, plan: StackPlan, session: Session) -> None:
-    seams.console.print(f"[bold]{title}[/] (state: {session.backend.describe()})")
-    seams.console.print(str(plan), highlight=False)
+    seams.console.print(f"[bold]{title}[/] (state: {escape(session.backend.describe())})")
+    seams.console.print(str(plan), markup=False, highlight=False)
 
 
 def run_preview(session: Session, target: Target, seams: Seams) -> list[StackResult]:
