@@ -70,3 +70,11 @@ class DeployError(DorcError):
 
 class SubmissionRejected(DorcError):
     """A submitted archive failed validation; it was quarantined with a report."""
+
+
+class UnsafeEditError(DorcError):
+    """A source file cannot be edited safely by a syntax-aware edit: nothing was changed."""
+
+
+class RealAWSRefused(DorcError):
+    """A local run would send requests to real AWS: refused before any handler ran."""
