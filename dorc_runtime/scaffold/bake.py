@@ -1,0 +1,76 @@
+"""What the template's post-generation hook adds to a freshly rendered project.
+
+Layers, per-environment stack files, the optional example pipelines and the record of which
+template made the project. The hook copies the runtime and then applies :func:`bake_plan` with
+the same writer the ``new-*`` tasks use. Standard library only (see :mod:`.files`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import files
+from .writer import Plan
+
+RECORD = ".dorc-template.json"
+EXAMPLE = "census"
+EXAMPLE_SUMMARY = "census_summary"
+EXAMPLE_SOURCES = ("census_raw", "census_processed")
+SKIPPED = {"__pycache__", ".pytest_cache"}
+
+
+def parse_list(text: str) -> list[str]:
+    """'preprod, prod' -> ['preprod', 'prod'] (empty items dropped)."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (relative '/' paths -> bytes), caches left out."""
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not SKIPPED & set(rel.parts) and path.suffix != ".pyc":
+            found[rel.as_posix()] = path.read_bytes()
+    return found
+
+
+def example_targets(layers: list[str]) -> list[tuple[str, str, str]]:
+    """(example folder, layer, pipeline): raw into the first layer, processed into the second;
+    with one layer both go into it, the second as ``census_summary``."""
+    raw, processed = EXAMPLE_SOURCES
+    if len(layers) == 1:
+        return [(raw, layers[0], EXAMPLE), (processed, layers[0], EXAMPLE_SUMMARY)]
+    return [(raw, layers[0], EXAMPLE), (processed, layers[1], EXAMPLE)]
+
+
+def record(template: str, checkout: str | None, commit: str | None, version: str, answers: Mapping[str, str]) -> str:
+    """The ``.dorc-template.json`` that lets the project be updated from a newer template."""
+    data = {
+        "template": template,
+        "checkout": checkout,
+        "commit": commit,
+        "dorc_runtime_version": version,
+        "answers": dict(answers),
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def bake_plan(answers: Mapping[str, str], examples: Path | None, record_text: str) -> Plan:
+    """Everything the hook adds; ``examples`` is the rendered ``_examples`` folder, if wanted."""
+    slug = answers["project_slug"]
+    layers = parse_list(answers["layers"])
+    environments = parse_list(answers["environments"])
+    plan = Plan()
+    for layer in layers:
+        plan.trees[f"src/{layer}"] = files.layer_files()
+    if examples is not None:
+        for source, layer, pipeline in example_targets(layers):
+            tree: dict[str, str | bytes] = dict(read_tree(examples / source))
+            tree.update(files.pipeline_stacks(slug, layer, pipeline, environments, f"example {layer}/{pipeline}"))
+            plan.trees[f"src/{layer}/{pipeline}"] = tree
+    for name, content in files.infra_stacks(slug, environments).items():
+        plan.files[f"infra/{name}"] = content
+    plan.files[RECORD] = record_text
+    return plan

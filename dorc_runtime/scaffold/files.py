@@ -1,0 +1,191 @@
+"""Pure builders: what files a layer, a pipeline, a function or a stack consists of.
+
+Each builder returns ``{relative path: content}`` and touches nothing; :mod:`.writer` puts the
+result on disk. The post-generation hook and the ``new-*`` tasks use the same builders, so a
+baked pipeline and a scaffolded one are identical. Only the standard library is imported here:
+the hook may run where cookiecutter is installed without dorc's dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from ..naming import Naming
+
+Files = dict[str, str | bytes]
+
+DEFAULT_FUNCTION = "function1"
+PROJECT_VENV = ".venv"
+
+
+def _q(text: str) -> str:
+    """A quoted scalar valid in YAML and in Python source alike (JSON string syntax)."""
+    return json.dumps(text)
+
+
+def _venv_from(depth: int) -> str:
+    return "/".join([".."] * depth + [PROJECT_VENV])
+
+
+def pulumi_project(name: str, description: str, depth: int) -> str:
+    """``Pulumi.yaml`` for a program ``depth`` folders below the project root."""
+    return (
+        f"name: {name}\n"
+        f"description: {_q(description)}\n"
+        "runtime:\n"
+        "  name: python\n"
+        "  options:\n"
+        f"    virtualenv: {_venv_from(depth)}\n"
+    )
+
+
+def pulumi_stack(project_name: str, environment: str) -> str:
+    """``Pulumi.<env>.yaml``: Pulumi requires stack config keys namespaced by the project name."""
+    return f"config:\n  {_q(project_name + ':environment')}: {_q(environment)}\n"
+
+
+def stack_files(project_name: str, description: str, depth: int, environments: Iterable[str]) -> Files:
+    files: Files = {"Pulumi.yaml": pulumi_project(project_name, description, depth)}
+    for env in environments:
+        files[f"Pulumi.{env}.yaml"] = pulumi_stack(project_name, env)
+    return files
+
+
+def infra_project_name(slug: str) -> str:
+    return f"{slug}-infra"
+
+
+def infra_stacks(slug: str, environments: Iterable[str]) -> Files:
+    """``infra/Pulumi.<env>.yaml`` for every environment (``Pulumi.yaml`` is in the template)."""
+    return {f"Pulumi.{env}.yaml": pulumi_stack(infra_project_name(slug), env) for env in environments}
+
+
+def pipeline_stacks(slug: str, layer: str, pipeline: str, environments: Iterable[str], description: str = "") -> Files:
+    name = Naming.pipeline_project(slug, layer, pipeline)
+    text = description or f"dorc pipeline {layer}/{pipeline}"
+    return stack_files(name, text, depth=3, environments=environments)
+
+
+def function_call(name: str, next_function: str | None = None) -> str:
+    """The source of one ``Function(...)`` entry (also what we ask users to add by hand)."""
+    if next_function is None:
+        return f"Function(name={_q(name)})"
+    return f"Function(name={_q(name)}, next_function={_q(next_function)})"
+
+
+def chain(functions: Sequence[str]) -> list[str]:
+    """``Function`` entries that run ``functions`` one after the other."""
+    nexts = list(functions[1:]) + [None]
+    return [function_call(name, nxt) for name, nxt in zip(functions, nexts, strict=True)]
+
+
+def main_module(layer: str, pipeline: str, description: str, functions: Sequence[str]) -> str:
+    entries = "".join(f"        {entry},\n" for entry in chain(functions))
+    return (
+        f'"""The {pipeline} pipeline of the {layer} layer: its functions in run order.\n'
+        "\n"
+        "dorc loads this file to validate, list, plan and run the pipeline; Pulumi runs it as\n"
+        "__main__ to deploy it (invoke deploy).\n"
+        '"""\n'
+        "\n"
+        "from dorc_runtime import Function, PipelineDefinition\n"
+        "from project_settings import config\n"
+        "\n"
+        "pipeline_definition = PipelineDefinition(\n"
+        "    file_path=__file__,\n"
+        f"    description={_q(description)},\n"
+        "    functions=[\n"
+        f"{entries}"
+        "    ],\n"
+        ")\n"
+        "\n"
+        'if __name__ == "__main__":\n'
+        "    from dorc_runtime import CreatePipeline\n"
+        "\n"
+        "    CreatePipeline(config(), pipeline_definition).apply()\n"
+    )
+
+
+def pipeline_requirements(layer: str, pipeline: str) -> str:
+    return (
+        f"# Python packages for every function of {layer}/{pipeline}, installed into its images\n"
+        "# after the project-wide requirements.txt. One requirement per line, e.g. requests==2.32.3\n"
+    )
+
+
+def lambda_module(layer: str, pipeline: str, function: str) -> str:
+    return (
+        f'"""The {function} step of {layer}/{pipeline}."""\n'
+        "\n"
+        "\n"
+        "def handler(event, context):\n"
+        '    """Do this step\'s work. The returned value must be JSON-serialisable: Step Functions\n'
+        '    passes it to the next function as its event."""\n'
+        f'    return {{"statusCode": 200, "body": {{"function": {_q(function)}, "event": event}}}}\n'
+    )
+
+
+def function_test(layer: str, pipeline: str, function: str) -> str:
+    return (
+        f'"""Tests for the {function} handler of {layer}/{pipeline} (run them with `invoke test`)."""\n'
+        "\n"
+        "import importlib.util\n"
+        "import json\n"
+        "import sys\n"
+        "from pathlib import Path\n"
+        "\n"
+        f'FUNCTION_DIR = Path(__file__).resolve().parents[1] / "src" / {_q(function)}\n'
+        "\n"
+        "\n"
+        "def load_handler():\n"
+        "    # 'lambda' is a Python keyword, so the module is loaded from its path, with the\n"
+        "    # function's folder importable as it is inside the Lambda image.\n"
+        "    sys.path.insert(0, str(FUNCTION_DIR))\n"
+        "    try:\n"
+        f'        spec = importlib.util.spec_from_file_location({_q(pipeline + "_" + function + "_lambda")}, FUNCTION_DIR / "lambda.py")\n'
+        "        module = importlib.util.module_from_spec(spec)\n"
+        "        spec.loader.exec_module(module)\n"
+        "    finally:\n"
+        "        sys.path.remove(str(FUNCTION_DIR))\n"
+        "    return module.handler\n"
+        "\n"
+        "\n"
+        "def test_handler_returns_json_serialisable_data():\n"
+        '    result = load_handler()({"year": 2021}, None)\n'
+        "\n"
+        "    json.dumps(result)\n"
+        '    assert result["statusCode"] == 200\n'
+    )
+
+
+def function_files(layer: str, pipeline: str, function: str) -> Files:
+    """A function's files, relative to its pipeline folder."""
+    return {
+        f"src/{function}/lambda.py": lambda_module(layer, pipeline, function),
+        f"tests/test_{function}.py": function_test(layer, pipeline, function),
+    }
+
+
+def pipeline_files(
+    slug: str,
+    layer: str,
+    pipeline: str,
+    functions: Sequence[str],
+    description: str,
+    environments: Iterable[str],
+) -> Files:
+    """A whole pipeline folder, relative to ``src/<layer>/<pipeline>/``."""
+    files: Files = {
+        "__main__.py": main_module(layer, pipeline, description, functions),
+        "requirements.txt": pipeline_requirements(layer, pipeline),
+    }
+    files.update(pipeline_stacks(slug, layer, pipeline, environments, description))
+    for function in functions:
+        files.update(function_files(layer, pipeline, function))
+    return files
+
+
+def layer_files() -> Files:
+    # git does not keep empty folders; this file keeps a new layer in the repository.
+    return {".gitkeep": ""}
