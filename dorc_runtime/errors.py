@@ -78,7 +78,3 @@ class UnsafeEditError(DorcError):
 
 class RealAWSRefused(DorcError):
     """A local run would send requests to real AWS: refused before any handler ran."""
-
-
-class UnsafeEditError(DorcError):
-    """A source file cannot be edited safely by a syntax-aware edit: nothing was changed."""
