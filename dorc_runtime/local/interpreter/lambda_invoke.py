@@ -1,0 +1,92 @@
+"""Call one handler as Lambda would: a JSON copy of the event in, a JSON result out.
+
+A handler's exception becomes the error named by its class, with Lambda's error document
+(``errorMessage``, ``errorType``, ``requestId``, ``stackTrace``) as the cause, in the compact form
+Step Functions' lambda:invoke reports. A result that is not JSON is Lambda's
+``Runtime.MarshalError``; one over 256 KB is ``States.DataLimitExceeded``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .errors import DATA_LIMIT, StatesError
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+Handler = Callable[[Any, Any], Any]
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def error_document(exc: BaseException, request_id: str | None, skip_frames: int = 1) -> dict[str, Any]:
+    """Lambda's Python runtime error payload for ``exc`` (frames of the caller skipped)."""
+    frames = traceback.extract_tb(exc.__traceback__)[skip_frames:]
+    document: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+    if request_id is not None:
+        document["requestId"] = request_id
+    document["stackTrace"] = traceback.format_list(frames)
+    return document
+
+
+def call_handler(handler: Handler, event_json: str, context: Any) -> tuple[bool, Any]:
+    """Run ``handler`` on a fresh copy of the event: ``(True, result)`` or ``(False, error document)``."""
+    try:
+        return True, handler(json.loads(event_json), context)
+    except Exception as exc:
+        return False, error_document(exc, getattr(context, "aws_request_id", None))
+
+
+def serialise_result(result: Any, context: Any) -> str:
+    """The JSON text Lambda would return, or the StatesError Step Functions would report."""
+    try:
+        text = json.dumps(result, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        document = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": getattr(context, "aws_request_id", None) or "",
+            "stackTrace": [],
+        }
+        raise StatesError("Runtime.MarshalError", compact(document)) from None
+    size = len(text) if text.isascii() else len(text.encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise StatesError(
+            DATA_LIMIT,
+            f"The state/task returned a result with a size exceeding the maximum number of bytes service limit "
+            f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).",
+        )
+    return text
+
+
+def invoke(handler: Handler, payload: Any, context: Any) -> Any:
+    """The handler's JSON result; its failures as StatesError."""
+    ok, value = call_handler(handler, json.dumps(payload), context)
+    if not ok:
+        raise StatesError(value["errorType"], compact(value))
+    return json.loads(serialise_result(value, context))
+
+
+class DefaultContext:
+    """A minimal Lambda-like context, used when the caller gives no ``context_factory``."""
+
+    __slots__ = ("function_name", "invoked_function_arn", "aws_request_id", "memory_limit_in_mb",
+                 "function_version", "_deadline")
+
+    def __init__(self, function_arn: str, timeout_seconds: float | None) -> None:
+        self.invoked_function_arn = function_arn
+        self.function_name = function_arn.rsplit(":", 1)[-1]
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 128
+        self.function_version = "$LATEST"
+        self._deadline = time.monotonic() + (timeout_seconds or 900)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
