@@ -78,3 +78,7 @@ class UnsafeEditError(DorcError):
 
 class RealAWSRefused(DorcError):
     """A local run would send requests to real AWS: refused before any handler ran."""
+
+
+class AwsError(DorcError):
+    """An AWS call for a deployed pipeline failed, or found nothing to act on (not deployed yet)."""
