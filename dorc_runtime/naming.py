@@ -142,6 +142,21 @@ class Naming:
     def pipeline_project(project: str, layer: str, pipeline: str) -> str:
         return f"{project}-{layer}-{pipeline}"
 
+    @staticmethod
+    def universal_project(project: str) -> str:
+        """The Pulumi project (``universal/Pulumi.yaml`` ``name:``) of the universal stack."""
+        return f"{project}-universal"
+
+    @staticmethod
+    def infra_project(project: str) -> str:
+        """The Pulumi project (``infra/Pulumi.yaml`` ``name:``) of the per-environment infra stacks."""
+        return f"{project}-infra"
+
+    @staticmethod
+    def stack_reference(organization: str, pulumi_project: str, stack: str) -> str:
+        """Fully qualified stack name for a StackReference ('organization' on file and S3 backends)."""
+        return f"{organization}/{pulumi_project}/{stack}"
+
     # -- ARNs (built from arguments, never looked up) ------------------------------------------
     def lambda_arn(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
         name = self.lambda_function(layer, pipeline, function)
@@ -150,6 +165,16 @@ class Naming:
     def state_machine_arn(self, region: str, account: str, layer: str, pipeline: str) -> str:
         name = self.state_machine(layer, pipeline)
         return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+
+    def lambda_log_group_arn(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
+        name = self.lambda_log_group(layer, pipeline, function)
+        return f"arn:aws:logs:{region}:{account}:log-group:{name}"
+
+    def failure_topic_arn(self, region: str, account: str) -> str:
+        return f"arn:aws:sns:{region}:{account}:{self.failure_topic()}"
+
+    def holding_bucket_arn(self, account: str | None) -> str:
+        return f"arn:aws:s3:::{self.holding_bucket(account)}"
 
     def handler_environment(self, account: str | None, layer: str, pipeline: str, function: str) -> dict[str, str]:
         """Environment variables every handler gets, deployed or local."""

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources: resources are built inside them, when a program calls them."""

@@ -1,0 +1,106 @@
+"""Pulumi unit-test mocks that record every resource a program registers.
+
+The recorded inputs are the plan; the returned state only has to be plausible enough for the
+program to go on (ARNs, ids, repository URLs in AWS's formats). StackReferences answer with the
+outputs of stacks planned earlier, so a pipeline sees its universal and infra stacks as deploy would.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from ..naming import short_hash
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+@dataclass(frozen=True)
+class Registration:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    custom: bool
+
+
+def physical_name(typ: str, inputs: dict[str, Any]) -> str | None:
+    for key in ("name", "bucket", "imageName"):
+        value = inputs.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _service(typ: str) -> str:
+    return typ.split(":")[1].split("/")[0]
+
+
+def mock_state(typ: str, name: str, inputs: dict[str, Any], region: str, account: str) -> tuple[str, dict]:
+    """(id, state) for one resource, in AWS's formats."""
+    physical = physical_name(typ, inputs) or name
+    state = dict(inputs)
+    arn = f"arn:aws:{_service(typ)}:{region}:{account}:{physical}"
+    ident = physical
+    if typ == "aws:ecr/repository:Repository":
+        arn = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+        state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
+    elif typ == "aws:s3/bucket:Bucket":
+        arn = f"arn:aws:s3:::{physical}"
+    elif typ == "aws:sns/topic:Topic":
+        arn = f"arn:aws:sns:{region}:{account}:{physical}"
+    elif typ == "aws:iam/role:Role":
+        arn = f"arn:aws:iam::{account}:role/{physical}"
+    elif typ == "aws:lambda/function:Function":
+        arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
+    elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        arn = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+    elif typ == "aws:sfn/stateMachine:StateMachine":
+        arn = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
+        ident = arn
+    elif typ == "aws:cloudwatch/eventRule:EventRule":
+        arn = f"arn:aws:events:{region}:{account}:rule/{physical}"
+    elif typ == "aws:ec2/securityGroup:SecurityGroup":
+        ident = f"sg-{short_hash(physical, 17)}"
+        arn = f"arn:aws:ec2:{region}:{account}:security-group/{ident}"
+    elif typ == "docker:index/image:Image":
+        repository = str(inputs.get("imageName", name)).rsplit(":", 1)[0]
+        state["repoDigest"] = f"{repository}@sha256:{short_hash(str(inputs), 64)}"
+    state.setdefault("arn", arn)
+    return ident, state
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str, account: str, stack_outputs: dict[str, dict[str, Any]]) -> None:
+        self.region = region
+        self.account = account
+        self.stack_outputs = stack_outputs
+        self.registrations: list[Registration] = []
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == STACK_REFERENCE:
+            stack = args.inputs["name"]
+            return stack, {"name": stack, "outputs": self.stack_outputs.get(stack, {}), "secretOutputNames": []}
+        with self._lock:  # the engine registers from worker threads
+            self.registrations.append(Registration(args.typ, args.name, dict(args.inputs), bool(args.custom)))
+        return mock_state(args.typ, args.name, args.inputs, self.region, self.account)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+            return {
+                "userName": "AWS",
+                "password": "mock-token",
+                "authorizationToken": "mock-token",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "2100-01-01T00:00:00Z",
+                "id": registry,
+            }
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account, "arn": f"arn:aws:iam::{self.account}:root", "userId": "mock"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        return {}
