@@ -64,18 +64,19 @@ def _stack_problems(folder: Path, project_name: str, environments: tuple[str, ..
 
 def _pipeline_problems(project: Project, settings: Settings | None, layer: str, pipeline: str) -> list[str]:
     problems: list[str] = []
+    if settings is not None:
+        name = Naming.pipeline_project(settings.slug, layer, pipeline)
+        problems += _stack_problems(project.pipeline_dir(layer, pipeline), name, settings.environments, project.root)
     try:
         check_name("pipeline", pipeline)
         definition = load_definition(project.pipeline_dir(layer, pipeline), project)
     except DefinitionError as error:
-        return list(error.problems)
+        return problems + list(error.problems)
     except DorcError as error:
-        return [f"{layer}/{pipeline}: {error}"]
+        return problems + [f"{layer}/{pipeline}: {error}"]
     if settings is not None:
         functions = [fn.name for fn in definition.functions]
         problems += pipeline_name_problems(settings.slug, settings.environments, layer, pipeline, functions)
-        name = Naming.pipeline_project(settings.slug, layer, pipeline)
-        problems += _stack_problems(project.pipeline_dir(layer, pipeline), name, settings.environments, project.root)
     return problems
 
 
