@@ -1,3 +1,89 @@
-"""Invoke tasks: operate (being built)."""
+"""Invoke tasks: start, executions and logs of deployed pipelines (boto3, imported in the bodies)."""
 
-TASKS: list = []
+from __future__ import annotations
+
+from invoke import task
+
+from ..cli import cli_errors
+
+ENV_HELP = "environment the pipeline is deployed to (default: DORC_ENVIRONMENT)"
+LAYER_HELP = "the pipeline's layer (needed only when the name is in several layers)"
+
+
+def _target(pipeline, layer, env):
+    from ..environment import current_environment
+    from ..errors import ProjectError
+    from ..operate import resolve
+    from ..project import Project
+    from ..settings import load_environment
+
+    project = Project.find()
+    environment = current_environment(env)
+    if not environment:
+        raise ProjectError("No environment chosen.", "pass --env, e.g. --env prod")
+    settings = load_environment(project.root)
+    return project, resolve(project, pipeline, layer, environment, settings.AWS_ACCOUNT)
+
+
+def _seams():
+    from rich.console import Console
+
+    from ..operate import OperateSeams
+
+    return OperateSeams(Console())
+
+
+@task(
+    help={
+        "pipeline": "the pipeline to run",
+        "layer": LAYER_HELP,
+        "env": ENV_HELP,
+        "event": "input as JSON, or @file.json (default: {})",
+        "wait": "follow the execution state by state; exit code from its final status",
+    }
+)
+@cli_errors
+def start(c, pipeline, layer=None, env=None, event=None, wait=False):
+    """Start an execution of a deployed pipeline's state machine."""
+    from pathlib import Path
+
+    from ..events import parse_event
+    from ..operate import run_start
+
+    payload = parse_event(event, base=Path.cwd())
+    _, target = _target(pipeline, layer, env)
+    run_start(target, payload, _seams(), wait=wait)
+
+
+@task(
+    help={"pipeline": "the pipeline", "layer": LAYER_HELP, "env": ENV_HELP, "limit": "how many (default 10)"}
+)
+@cli_errors
+def executions(c, pipeline, layer=None, env=None, limit=10):
+    """List a deployed pipeline's recent executions with status and duration."""
+    from ..operate import run_executions
+
+    _, target = _target(pipeline, layer, env)
+    run_executions(target, _seams(), limit=int(limit))
+
+
+@task(
+    help={
+        "function": "the function whose logs to show",
+        "pipeline": "its pipeline",
+        "layer": LAYER_HELP,
+        "env": ENV_HELP,
+        "since": "how far back: 30m, 1h, 2d, 1w (default 1h)",
+    }
+)
+@cli_errors
+def logs(c, function, pipeline, layer=None, env=None, since="1h"):
+    """Print a deployed function's CloudWatch logs."""
+    from ..operate import run_logs
+    from ..operate.commands import check_function
+
+    project, target = _target(pipeline, layer, env)
+    run_logs(target, check_function(project, target, function), since, _seams())
+
+
+TASKS = [start, executions, logs]

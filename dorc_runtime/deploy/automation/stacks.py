@@ -70,7 +70,8 @@ class Layout:
         return cls(
             root=project.root,
             slug=universal.slug,
-            region=settings.AWS_REGION or universal.region,
+            # the project's region, not the shell's AWS_REGION (aws-vault sets that per profile)
+            region=universal.region,
             environments=tuple(environments),
             pipelines=tuple(project.all_pipelines()),
             universal_dir=project.root / settings.UNIVERSAL_STACK_NAME,

@@ -33,10 +33,10 @@ def test_universal_has_no_environment_and_a_chosen_python_is_kept(session):
     assert env["PYTHONPATH"] == str(layout.root)
 
 
-def test_aws_region_setting_overrides_the_project_region(project):
+def test_the_project_region_wins_over_the_shells(project):
     from automation_helpers import settings
 
     from dorc_runtime.deploy.automation.commands import Session
 
     session = Session.open(project, settings(AWS_REGION="us-east-1"))
-    assert session.layout.region == "us-east-1"
+    assert session.layout.region == "eu-west-2"
