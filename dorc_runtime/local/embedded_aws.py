@@ -133,6 +133,11 @@ class EmbeddedAWS:
         if self._error is not None:
             raise self._error
 
+    def wait_quietly(self) -> bool:
+        """Wait like :meth:`wait`, but report a failed start as False (for clean-up paths)."""
+        self._thread.join()
+        return self._error is None and self._server is not None
+
     def stop(self) -> None:
         """Stop serving without waiting for werkzeug's poll interval (the thread is a daemon)."""
         server = self._server

@@ -1,3 +1,171 @@
-"""Invoke tasks: local (being built)."""
+"""Invoke tasks for local runs: run, call, graph, local-reset.
 
-TASKS: list = []
+Thin wiring over :mod:`dorc_runtime.local`; import-light at module level so ``invoke --list``
+stays fast (moto and boto3 load only when a run starts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from invoke import task
+
+from ..cli import cli_errors
+from ..errors import DorcError, ExecutionFailed
+from ..project import Project
+
+_EVENT = "the input event: inline JSON, or @file.json (default: {})"
+_LAYER = "the pipeline's layer (may be left out when the name is unique)"
+_ENV = "environment whose names to use (default: local, with moto's account)"
+
+
+def _relative(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@task(
+    help={
+        "pipeline": "the pipeline to run, e.g. census",
+        "layer": _LAYER,
+        "event": _EVENT,
+        "output": "also write {status, output, error, cause, history} as JSON to this file",
+        "env": _ENV,
+    }
+)
+@cli_errors
+def run(c, pipeline, layer=None, event=None, output=None, env=None):
+    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto)."""
+    from ..events import parse_event
+    from ..local.console import RunConsole, lambda_cause
+    from ..local.runner import LocalRun
+    from ..local.session import LocalSession, LocalSettings
+
+    project = Project.find()
+    payload = parse_event(event, base=Path.cwd())
+    layer, name = project.resolve_pipeline(pipeline, layer)
+    settings = LocalSettings.of(project, env)
+    console = RunConsole()
+    with LocalSession(settings) as session:
+        local = LocalRun(session, layer, name, recorder=console.invocation)
+        console.watch(p.asl for p in local.pipelines)
+        console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
+                     f"holding store s3://{settings.holding_bucket})")
+        execution = local.execute(payload, on_event=console.event)
+    if output:
+        Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    took = execution.stopped - execution.started
+    console.line(f"{execution.status.value} in {took:.2f} s")
+    console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
+    if not execution.succeeded:
+        console.failure_details(execution.cause)
+        message, _ = lambda_cause(execution.cause)
+        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
+        raise ExecutionFailed(
+            f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
+            + (f": {message}" if message else ""),
+            "fix the handler and run again; what earlier states wrote is still in the holding store",
+        )
+    console.line("Output:")
+    console.output(execution.output)
+
+
+@task(
+    help={
+        "function": "the function to call, e.g. clean",
+        "pipeline": "its pipeline",
+        "layer": _LAYER,
+        "event": _EVENT,
+        "env": _ENV,
+    }
+)
+@cli_errors
+def call(c, function, pipeline, layer=None, event=None, env=None):
+    """Call one function's handler locally, as its pipeline would (same context and embedded AWS)."""
+    from ..events import parse_event
+    from ..local.console import RunConsole
+    from ..local.runner import call_function
+    from ..local.session import LocalSession, LocalSettings
+
+    project = Project.find()
+    payload = parse_event(event, base=Path.cwd())
+    layer, name = project.resolve_pipeline(pipeline, layer)
+    settings = LocalSettings.of(project, env)
+    console = RunConsole()
+
+    def show(record) -> None:  # noqa: ANN001
+        for line in record.lines:
+            console.line(f"  | {line}")
+        console.line(f"{record.spec.name}: {'failed' if record.error else 'returned'} "
+                     f"in {record.duration * 1000:.1f} ms")
+
+    with LocalSession(settings) as session:
+        result = call_function(session, layer, name, function, payload, recorder=show)
+    console.output(result)
+
+
+@task(
+    help={
+        "pipeline": "the pipeline to draw",
+        "layer": _LAYER,
+        "format": "mermaid (text, default), svg, png or dot",
+        "output": "file to write (default: stdout for text, <pipeline>.<format> for pictures)",
+    }
+)
+@cli_errors
+def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002 - the option's name
+    """Draw a pipeline's state machine from the same ASL that deploy uploads."""
+    from ..asl import NamingResolver, build_state_machine
+    from ..local.graph_render import FORMATS, render
+    from ..local.session import LocalSettings
+    from ..local.state_graph import from_asl
+    from ..project import load_definition
+
+    if format not in FORMATS:
+        raise DorcError(f"Unknown format {format!r}.", f"use one of: {', '.join(FORMATS)}")
+    project = Project.find()
+    layer, name = project.resolve_pipeline(pipeline, layer)
+    settings = LocalSettings.of(project)
+    definition = load_definition(project.pipeline_dir(layer, name), project)
+    resolver = NamingResolver(settings.naming, settings.region, settings.account, layer, name)
+    picture = render(from_asl(build_state_machine(definition, resolver)), format)
+    if output is None and format in ("mermaid", "dot"):
+        sys.stdout.write(picture.decode())
+        return
+    target = Path(output or f"{name}.{format}")
+    target.write_bytes(picture)
+    print(f"Wrote {_relative(target)}")
+
+
+@task(help={"yes": "do not ask for confirmation"})
+@cli_errors
+def local_reset(c, yes=False):
+    """Delete the local holding store (.dorc/local/) that local runs keep between runs."""
+    from ..local.holding_store import HoldingStore
+
+    store = HoldingStore.of_project(Project.find().root)
+    objects = list(store.saved())
+    if not store.root.exists():
+        print("The local holding store is already empty.")
+        return
+    where = _relative(store.root)
+    if not yes:
+        print(f"Delete the local holding store {where}/ ({len(objects)} objects)? [y/N] ", end="", flush=True)
+        answer = sys.stdin.readline() if sys.stdin is not None else ""
+        if not answer:
+            print()
+            raise DorcError("No answer to the confirmation (stdin is closed); nothing was deleted.",
+                            "pass --yes to reset without asking")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was deleted.")
+            return
+    store.clear()
+    print(f"Deleted {where}/ ({len(objects)} objects).")
+
+
+TASKS = [run, call, graph, local_reset]

@@ -1,0 +1,109 @@
+"""Everything a local run needs around the handlers, set up and torn down in one place:
+the project's local settings, the environment that keeps boto3 local, output capture, the
+embedded AWS and the holding store that persists between runs."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from ..errors import ProjectError
+from ..names import check_environment
+from ..naming import LOCAL_ACCOUNT, LOCAL_ENVIRONMENT, Naming
+from ..project import Project
+from . import capture
+from .embedded_aws import EmbeddedAWS, MotoS3, check_local_only, client_environment, environment
+from .handlers import FunctionGate
+from .holding_store import HoldingStore
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """Which names a local run uses: environment ``local`` and moto's account unless ``--env``."""
+
+    project: Project
+    slug: str
+    region: str
+    environment: str
+    account: str
+
+    @classmethod
+    def of(cls, project: Project, environment_name: str | None = None) -> LocalSettings:
+        settings = project.settings()
+        universal = getattr(settings, "UNIVERSAL", None)
+        if universal is None:
+            raise ProjectError(f"{project.root / 'project_settings.py'} defines no UNIVERSAL.",
+                               "define UNIVERSAL = UniversalConfig(...) as the template does")
+        if environment_name is None:
+            return cls(project, universal.slug, universal.region, LOCAL_ENVIRONMENT, LOCAL_ACCOUNT)
+        check_environment(environment_name)
+        known = [LOCAL_ENVIRONMENT, *getattr(settings, "ENVIRONMENTS", {})]
+        if environment_name not in known:
+            raise ProjectError(f"Unknown environment {environment_name!r}.", f"use one of {known}")
+        return cls(project, universal.slug, universal.region, environment_name, universal.account or LOCAL_ACCOUNT)
+
+    @property
+    def naming(self) -> Naming:
+        return Naming(self.slug, self.environment)
+
+    @property
+    def holding_bucket(self) -> str:
+        return self.naming.holding_bucket(self.account)
+
+
+class LocalSession:
+    """``with LocalSession(settings) as session:`` handlers may be loaded; call
+    :meth:`wait_for_aws` before the first one runs. On exit, whatever happened, the holding
+    store is saved and the process is as it was."""
+
+    def __init__(self, settings: LocalSettings, store: HoldingStore | None = None) -> None:
+        self.settings = settings
+        self.store = store or HoldingStore.of_project(settings.project.root)
+        self.gate = FunctionGate()
+        self.aws = EmbeddedAWS(on_ready=self._prepare_s3)
+        self._stack = ExitStack()
+        self._s3: MotoS3 | None = None
+
+    def __enter__(self) -> LocalSession:
+        with ExitStack() as stack:
+            stack.enter_context(environment(client_environment(self.aws.endpoint_url, self.settings.region)))
+            # the environment the handlers will see, in AWS's precedence order, before any of them
+            # is even imported
+            check_local_only(os.environ)
+            stack.enter_context(capture.installed())
+            stack.callback(self.gate.close)
+            self.aws.start()
+            stack.callback(self.aws.stop)
+            stack.callback(self._save)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stack.close()
+
+    def wait_for_aws(self) -> None:
+        self.aws.wait()
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.aws.endpoint_url
+
+    def holding_path(self) -> Path:
+        """Where the holding bucket's objects are on disk after the run."""
+        return self.store.bucket_dir(self.settings.holding_bucket)
+
+    def _prepare_s3(self) -> None:
+        s3 = MotoS3(self.settings.region)
+        s3.reset()
+        self.store.load_into(s3)
+        s3.create_bucket(self.settings.holding_bucket)
+        self._s3 = s3
+
+    def _save(self) -> None:
+        self.aws.wait_quietly()
+        if self._s3 is not None:
+            self.store.save_from(self._s3)
