@@ -240,8 +240,8 @@ def classify(definition: PipelineDefinition) -> tuple[Shape | None, list[str]]:
     for name in succ:
         containing = [key for key, members in branch_sets.items() if name in members]
         # the innermost branch is the one whose split function lies inside all the others
-        containing.sort(key=lambda key: -sum(key[0] in branch_sets[other] for other in containing))
-        scopes[name] = containing[0] if containing else None
+        depth = {key: sum(key[0] in branch_sets[other] for other in containing) for key in containing}
+        scopes[name] = max(containing, key=depth.__getitem__) if containing else None
     for key in branch_sets:
         if scopes[key[1]] != key:
             problems.append(f"function {key[1]!r} cannot start a parallel branch of {key[0]!r}")
