@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
-
 from conftest import REPO_ROOT, bake_into
+from cookiecutter.exceptions import FailedHookException
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,103 @@
+"""Pure builders: pipeline files, stacks, the bake plan, run order and AWS name checks."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import yaml
+
+from dorc_runtime.models.definition import Function, PipelineDefinition
+from dorc_runtime.scaffold import bake, files
+from dorc_runtime.scaffold.listing import run_order
+from dorc_runtime.validation.physical_names import (
+    BUCKET,
+    LAMBDA,
+    environment_name_problems,
+    pipeline_name_problems,
+)
+
+
+def test_pipeline_files_are_complete_and_parse() -> None:
+    tree = files.pipeline_files("proj", "raw", "census", ["fetch", "clean"], 'says "hi"', ["preprod", "prod"])
+    assert sorted(tree) == [
+        "Pulumi.preprod.yaml",
+        "Pulumi.prod.yaml",
+        "Pulumi.yaml",
+        "__main__.py",
+        "requirements.txt",
+        "src/clean/lambda.py",
+        "src/fetch/lambda.py",
+        "tests/test_clean.py",
+        "tests/test_fetch.py",
+    ]
+    for name, text in tree.items():
+        if name.endswith(".py"):
+            ast.parse(text)
+    assert yaml.safe_load(tree["Pulumi.yaml"])["description"] == 'says "hi"'
+    assert yaml.safe_load(tree["Pulumi.prod.yaml"]) == {"config": {"proj-raw-census:environment": "prod"}}
+    assert 'Function(name="fetch", next_function="clean")' in tree["__main__.py"]
+    assert 'description="says \\"hi\\""' in tree["__main__.py"]
+
+
+def test_generated_handler_returns_json_data() -> None:
+    namespace: dict = {}
+    exec(files.lambda_module("raw", "census", "fetch"), namespace)
+    assert namespace["handler"]({"a": 1}, None) == {"statusCode": 200, "body": {"function": "fetch", "event": {"a": 1}}}
+
+
+def test_example_targets() -> None:
+    assert bake.example_targets(["raw", "processed", "curated"]) == [
+        ("census_raw", "raw", "census"),
+        ("census_processed", "processed", "census"),
+    ]
+    assert bake.example_targets(["default"]) == [
+        ("census_raw", "default", "census"),
+        ("census_processed", "default", "census_summary"),
+    ]
+
+
+def test_bake_plan_without_examples() -> None:
+    answers = {"project_slug": "p", "layers": "raw, processed", "environments": "dev,prod"}
+    plan = bake.bake_plan(answers, None, "{}")
+    assert list(plan.trees) == ["src/raw", "src/processed"]
+    assert sorted(plan.files) == [".dorc-template.json", "infra/Pulumi.dev.yaml", "infra/Pulumi.prod.yaml"]
+
+
+def test_bake_plan_with_examples_skips_caches(tmp_path: Path) -> None:
+    for source in bake.EXAMPLE_SOURCES:
+        (tmp_path / source / "src/f/__pycache__").mkdir(parents=True)
+        (tmp_path / source / "__main__.py").write_text("x")
+        (tmp_path / source / "src/f/lambda.py").write_text("y")
+        (tmp_path / source / "src/f/__pycache__/lambda.cpython-311.pyc").write_bytes(b"z")
+    plan = bake.bake_plan({"project_slug": "p", "layers": "raw", "environments": "prod"}, tmp_path, "{}")
+    raw = plan.trees["src/raw/census"]
+    assert sorted(raw) == ["Pulumi.prod.yaml", "Pulumi.yaml", "__main__.py", "src/f/lambda.py"]
+    assert "src/raw/census_summary" in plan.trees
+
+
+def _definition(tmp_path: Path, functions: list[Function]) -> PipelineDefinition:
+    return PipelineDefinition(file_path=tmp_path / "src/raw/p/__main__.py", functions=functions)
+
+
+def test_run_order_follows_the_graph(tmp_path: Path) -> None:
+    linear = _definition(tmp_path, [Function(name="c"), Function(name="a", next_function="b"), Function(name="b", next_function="c")])
+    assert run_order(linear) == ["a", "b", "c"]
+    split = _definition(
+        tmp_path,
+        [
+            Function(name="s", next_function=["x", "y"]),
+            Function(name="x", next_function="j"),
+            Function(name="y", next_function="j"),
+            Function(name="j"),
+        ],
+    )
+    assert run_order(split) == ["s", "x", "y", "j"]
+
+
+def test_physical_names_fit_for_long_inputs() -> None:
+    long = "a" * 32
+    assert pipeline_name_problems("s" * 30, ["preprod123"], long, long, [long, "b_c"]) == []
+    assert environment_name_problems("s" * 30, ["preprod123"], None) == []
+    assert LAMBDA.problem("x" * 65) is not None
+    assert BUCKET.problem("Upper-Case") is not None
