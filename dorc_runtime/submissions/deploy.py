@@ -29,7 +29,6 @@ from ..deploy.context import DeployContext, base_tags
 from ..deploy.images import PackageInputs, function_files
 from ..deploy.packaging import BUILD_DIR, PACKAGER
 from ..models.config import Config
-from ..project import Project
 from ..naming import (
     ENV_ENVIRONMENT,
     ENV_FAILURE_TOPIC,
@@ -39,6 +38,7 @@ from ..naming import (
     Naming,
     fit,
 )
+from ..project import Project
 from .dispatcher import FAILED_PREFIX, HOLDING_PREFIX, PROCESSED_PREFIX
 from .events import INCOMING_PREFIX
 from .routes import ROUTES_FILE, RouteTable, load_routes

@@ -1,3 +1,76 @@
-"""Invoke tasks: submissions (being built)."""
+"""Invoke tasks for submissions: new-route, submit.
 
-TASKS: list = []
+Thin wiring over :mod:`dorc_runtime.submissions`; import-light at module level (boto3, moto and
+libcst load only when a task runs).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from invoke import task
+
+from ..cli import cli_errors
+from ..errors import ExecutionFailed, SubmissionRejected
+from ..project import Project
+
+
+@task(
+    help={
+        "source_id": "regular expression the manifest's whole source_id must match, e.g. 'census_.*_v1'",
+        "pipeline": "the pipeline submissions go to",
+        "layer": "its layer (may be left out when the name is unique)",
+        "require": "regular expression a file path must match; repeat for several",
+    },
+    iterable=["require"],
+)
+@cli_errors
+def new_route(c, source_id, pipeline, layer=None, require=None):
+    """Add a route to routes.py: submissions whose source_id matches go to this pipeline."""
+    from ..scaffold import writer
+    from ..submissions.scaffold import plan_route
+
+    project = Project.find()
+    plan, route, warnings = plan_route(project, source_id, pipeline, layer, list(require or []))
+    writer.apply(project.root, plan)
+    print(f"Route {route.describe()} added to routes.py.")
+    for warning in warnings:
+        print(f"  warning: {warning}")
+
+
+@task(
+    help={
+        "archive": "the .tar, .tar.gz or .zip to submit",
+        "env": "environment whose names to use (default: local, with moto's account)",
+    }
+)
+@cli_errors
+def submit(c, archive, env=None):
+    """Submit an archive locally: the dispatcher, then the routed pipeline, on the embedded AWS."""
+    from ..local.console import RunConsole
+    from ..submissions.local import submit_locally
+
+    project = Project.find()
+    console = RunConsole()
+    result = submit_locally(project, Path(archive), env, recorder=console.invocation)
+    outcome = result.outcome
+    if outcome.status != "accepted":
+        where = os.path.relpath(result.report_path) if result.report_path else "(no report)"
+        rule = (outcome.report or {}).get("rule", outcome.status)
+        message = (outcome.report or {}).get("message", "")
+        raise SubmissionRejected(f"Rejected ({rule}): {message} Report: {where}", (outcome.report or {}).get("fix"))
+    print(f"Accepted as {outcome.submission_id}: route {outcome.route.describe()}")
+    for key in outcome.files:
+        print(f"  file s3://{result.holding_bucket}/{key}")
+    execution = result.execution
+    if not execution.succeeded:
+        raise ExecutionFailed(
+            f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}: {execution.error}: {execution.cause}",
+            "fix the pipeline and submit again",
+        )
+    console.line(f"Pipeline {outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}. Output:")
+    console.output(execution.output)
+
+
+TASKS = [new_route, submit]

@@ -6,7 +6,13 @@ import pytest
 from submission_archives import manifest_bytes
 
 from dorc_runtime.submissions.exceptions import Rejection
-from dorc_runtime.submissions.manifest import OGL_V3, SCHEMA_PATH, manifest_schema, parse_manifest, schema_text
+from dorc_runtime.submissions.manifest import (
+    OGL_V3,
+    SCHEMA_PATH,
+    manifest_schema,
+    parse_manifest,
+    schema_text,
+)
 
 
 def test_schema_file_is_in_sync_with_the_model():
