@@ -10,6 +10,7 @@ environment variables its own.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -37,6 +38,13 @@ class IsolatedFunction:
     environment: Mapping[str, str]
     modules: dict[str, ModuleType] = field(default_factory=dict)
     handler: Callable[[Any, Any], Any] | None = None
+
+    @functools.cached_property
+    def top_level_names(self) -> frozenset[str]:
+        """Modules and packages importable from the folder: in Lambda they win over any other."""
+        names = {p.stem for p in self.folder.glob("*.py")}
+        names |= {p.name for p in self.folder.iterdir() if p.is_dir() and p.name.isidentifier()}
+        return frozenset(names)
 
     def owns(self, module: ModuleType) -> bool:
         """Was ``module`` loaded from this function's folder?"""
@@ -90,8 +98,15 @@ class FunctionGate:
 
     def _activate(self, function: IsolatedFunction) -> None:
         sys.path.insert(0, str(function.folder))
+        # modules of the same name from elsewhere step aside, as they would in the function's own
+        # process where its folder comes first
+        self._shadowed = {
+            name: module for name, module in sys.modules.copy().items()
+            if name.partition(".")[0] in function.top_level_names and not function.owns(module)
+        }
+        for name in self._shadowed:
+            del sys.modules[name]
         self._modules_before = set(sys.modules)
-        self._shadowed = {n: sys.modules[n] for n in function.modules if n in sys.modules}
         sys.modules.update(function.modules)
         for key, value in function.environment.items():
             self._saved_env.setdefault(key, os.environ.get(key))
