@@ -108,8 +108,14 @@ def _pipelines_check(project: Project, settings: Settings | None) -> list[str]:
     return problems
 
 
-# Further project-wide checks (e.g. submission routes) join this tuple.
-CHECKS: tuple[Check, ...] = (_infra_check, _layers_check, _pipelines_check)
+def _routes_check(project: Project, settings: Settings | None) -> list[str]:
+    from ..submissions.routes import route_problems
+
+    return route_problems(project)
+
+
+# Further project-wide checks join this tuple.
+CHECKS: tuple[Check, ...] = (_infra_check, _layers_check, _pipelines_check, _routes_check)
 
 
 def project_problems(project: Project) -> list[str]:
