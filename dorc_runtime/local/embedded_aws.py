@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import select
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -28,12 +29,6 @@ IGNORE_ENDPOINTS_VARIABLE = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 # Variables that could make boto3 use a real profile or real credentials; a local run drops them.
 DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 def client_environment(endpoint_url: str, region: str) -> dict[str, str]:
@@ -99,51 +94,79 @@ def environment(values: Mapping[str, str], dropped: tuple[str, ...] = DROPPED_VA
 
 
 class EmbeddedAWS:
-    """moto's server in this process. ``on_ready`` runs in the server's thread once it listens
-    (e.g. to load the holding store), so that work overlaps the caller's too."""
+    """moto's server in this process, started only if a handler calls AWS.
 
-    def __init__(self, port: int | None = None, on_ready: Callable[[], None] | None = None) -> None:
-        self.port = port or free_loopback_port()
+    The loopback socket is bound at once, so the endpoint is known before any handler is loaded;
+    moto (most of a run's start-up cost) is imported only when the first request is waiting.
+    ``on_ready`` (loading the holding store) runs before that request is answered.
+    """
+
+    def __init__(self, on_ready: Callable[[], None] | None = None) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind((LOOPBACK, 0))
+        self._socket.listen(128)
+        self.port = int(self._socket.getsockname()[1])
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self._on_ready = on_ready
+        self._wake_read, self._wake_write = socket.socketpair()
         self._server: Any = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, name="embedded-aws", daemon=True)
+        self._serving = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="embedded-aws", daemon=True)
 
     def start(self) -> EmbeddedAWS:
         self._thread.start()
         return self
 
-    def _start(self) -> None:
+    @property
+    def started(self) -> bool:
+        """Has a request made the server start?"""
+        return self._serving.is_set()
+
+    def _run(self) -> None:
+        readable, _, _ = select.select([self._socket, self._wake_read], [], [])
+        if self._wake_read in readable:
+            return  # stopped before anything asked for AWS
         try:
-            from moto.server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-            server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
-            server.start()
-            self._server = server
             if self._on_ready is not None:
                 self._on_ready()
-        except BaseException as exc:  # handed to the caller in wait()
+            # what moto's ThreadedMotoServer does, on the socket that is already listening
+            self._server = make_server(LOOPBACK, self.port, DomainDispatcherApplication(create_backend_app),
+                                       threaded=True, request_handler=MotoRequestHandler,
+                                       fd=self._socket.fileno())
+        except BaseException as exc:  # handed to the caller in stop()
             self._error = exc
+            return
+        finally:
+            self._serving.set()
+        self._server.serve_forever(poll_interval=0.05)
 
-    def wait(self) -> None:
-        """Block until the server listens (and ``on_ready`` ran); re-raise what went wrong."""
-        self._thread.join()
+    def stop(self) -> bool:
+        """Stop serving; True if the server had started (and started cleanly)."""
+        self._wake_write.send(b"x")
+        if self.started and self._server is not None:
+            self._server.shutdown()
+        self._thread.join(timeout=5)
+        for sock in (self._wake_read, self._wake_write):
+            sock.close()
         if self._error is not None:
             raise self._error
+        return self._server is not None
 
-    def wait_quietly(self) -> bool:
-        """Wait like :meth:`wait`, but report a failed start as False (for clean-up paths)."""
-        self._thread.join()
-        return self._error is None and self._server is not None
-
-    def stop(self) -> None:
-        """Stop serving without waiting for werkzeug's poll interval (the thread is a daemon)."""
-        server = self._server
-        if server is not None:
-            self._server = None
-            threading.Thread(target=server.stop, name="embedded-aws-stop", daemon=True).start()
+    def ensure_started(self) -> None:
+        """Start now, as if a request had come (for callers that use moto's state directly)."""
+        with socket.create_connection((LOOPBACK, self.port)):
+            self._serving.wait()
+        if self._error is not None:
+            raise self._error
 
 
 class MotoS3:

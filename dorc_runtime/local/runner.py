@@ -150,7 +150,6 @@ class LocalRun:
         """Run it through the interpreter; return the :class:`Execution`."""
         from . import run_state_machine
 
-        self.session.wait_for_aws()
         return run_state_machine(
             self.top.asl,
             self.handlers,
@@ -188,7 +187,6 @@ def call_function(session: LocalSession, layer: str, pipeline: str, function: st
     loader = PipelineLoader(session, recorder)
     loaded = loader.pipeline(layer, pipeline, handlers=False)
     local = loader.function(loaded, function)
-    session.wait_for_aws()
     context = local.spec.context()
     try:
         return call_with_timeout(lambda: invoke(local, event, context), local.spec.timeout_seconds)

@@ -55,9 +55,9 @@ class LocalSettings:
 
 
 class LocalSession:
-    """``with LocalSession(settings) as session:`` handlers may be loaded; call
-    :meth:`wait_for_aws` before the first one runs. On exit, whatever happened, the holding
-    store is saved and the process is as it was."""
+    """``with LocalSession(settings) as session:`` handlers may be loaded and run, with boto3
+    pointed at the embedded AWS. On exit, whatever happened, the holding store is saved and the
+    process is as it was."""
 
     def __init__(self, settings: LocalSettings, store: HoldingStore | None = None) -> None:
         self.settings = settings
@@ -76,17 +76,13 @@ class LocalSession:
             stack.enter_context(capture.installed())
             stack.callback(self.gate.close)
             self.aws.start()
-            stack.callback(self.aws.stop)
-            stack.callback(self._save)
+            stack.callback(self._stop_and_save)
             self._stack = stack.pop_all()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stack.close()
-
-    def wait_for_aws(self) -> None:
-        self.aws.wait()
 
     @property
     def endpoint_url(self) -> str:
@@ -103,7 +99,7 @@ class LocalSession:
         s3.create_bucket(self.settings.holding_bucket)
         self._s3 = s3
 
-    def _save(self) -> None:
-        self.aws.wait_quietly()
-        if self._s3 is not None:
+    def _stop_and_save(self) -> None:
+        # nothing can have changed if no handler called AWS (the server never started)
+        if self.aws.stop() and self._s3 is not None:
             self.store.save_from(self._s3)

@@ -75,13 +75,12 @@ def test_moto_server_persists_what_boto3_wrote(tmp_path):
     aws = EmbeddedAWS(on_ready=ready).start()
     try:
         with environment(client_environment(aws.endpoint_url, "eu-west-2")):
-            aws.wait()
-            client = boto3.client("s3")
+            client = boto3.client("s3")  # its first request starts the server
             assert client.get_object(Bucket="holding-bucket", Key="old/object.txt")["Body"].read() == b"from an earlier run"
             client.put_object(Bucket="holding-bucket", Key="new/object.txt", Body=b"new")
         store.save_from(MotoS3("eu-west-2"))
     finally:
-        aws.stop()
+        assert aws.stop() is True
     assert store.path_of("holding-bucket", "new/object.txt").read_bytes() == b"new"
     assert store.path_of("holding-bucket", "old/object.txt").read_bytes() == b"from an earlier run"
 
@@ -118,3 +117,10 @@ def test_local_reset_task(project, monkeypatch, capsys):
     assert not Path(saved).exists()
     local_reset(Context(), yes=True)
     assert "already empty" in capsys.readouterr().out
+
+
+def test_the_server_does_not_start_when_nothing_calls_aws():
+    loaded = []
+    aws = EmbeddedAWS(on_ready=lambda: loaded.append(True)).start()
+    assert aws.stop() is False
+    assert loaded == [] and not aws.started
