@@ -14,7 +14,6 @@ from ..names import check_name
 from ..project import Project
 from ..validation.physical_names import pipeline_name_problems
 from . import files
-from .wiring import add_function
 from .writer import Plan
 
 
@@ -141,6 +140,9 @@ def plan_function(
         files={f"{base}/tests/test_{name}.py": new[f"tests/test_{name}.py"]},
     )
     if wire:
+        # libcst is slow to import; only new-function needs it
+        from .wiring import add_function
+
         main = pipeline_dir / "__main__.py"
         where = f"src/{layer}/{pipeline}/__main__.py"
         plan.edits[f"{base}/__main__.py"] = add_function(main.read_text(encoding="utf-8"), name, after, where)

@@ -98,7 +98,11 @@ def list_(c):
             if pipeline.description:
                 label += f"  [dim]{pipeline.description}[/dim]"
             branch.add(label).add(" → ".join(pipeline.functions))
-    Console(soft_wrap=True).print(tree)
+    console = Console()
+    if not console.is_terminal:
+        # piped or captured: keep whole lines for grep and logs instead of cutting at 80 columns
+        console = Console(width=100_000)
+    console.print(tree)
 
 
 @task
