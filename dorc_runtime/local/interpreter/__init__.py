@@ -2,7 +2,7 @@
 
 from .errors import StatesError
 from .execution import Execution, ExecutionStatus, HistoryEvent
-from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, call_handler, error_document
+from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, call_handler, error_document, lambda_response
 from .runner import run_state_machine
 from .states import compile_machine
 
@@ -16,5 +16,6 @@ __all__ = [
     "call_handler",
     "compile_machine",
     "error_document",
+    "lambda_response",
     "run_state_machine",
 ]

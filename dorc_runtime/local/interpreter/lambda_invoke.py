@@ -21,6 +21,9 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 
 Handler = Callable[[Any, Any], Any]
 
+# json.dumps(..., ensure_ascii=False) builds a new encoder per call; reuse one
+_UTF8 = json.JSONEncoder(ensure_ascii=False)
+
 
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -44,10 +47,13 @@ def call_handler(handler: Handler, event_json: str, context: Any) -> tuple[bool,
         return False, error_document(exc, getattr(context, "aws_request_id", None))
 
 
-def serialise_result(result: Any, context: Any) -> str:
-    """The JSON text Lambda would return, or the StatesError Step Functions would report."""
+def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bool, str]:
+    """What the Lambda service answers: ``(True, result JSON)`` or ``(False, error document JSON)``."""
+    ok, value = call_handler(handler, event_json, context)
+    if not ok:
+        return False, json.dumps(value)
     try:
-        text = json.dumps(result, ensure_ascii=False)
+        return True, _UTF8.encode(value)
     except (TypeError, ValueError) as exc:
         document = {
             "errorMessage": f"Unable to marshal response: {exc}",
@@ -55,7 +61,15 @@ def serialise_result(result: Any, context: Any) -> str:
             "requestId": getattr(context, "aws_request_id", None) or "",
             "stackTrace": [],
         }
-        raise StatesError("Runtime.MarshalError", compact(document)) from None
+        return False, json.dumps(document)
+
+
+def invoke(handler: Handler, payload: Any, context: Any) -> Any:
+    """The handler's JSON result as Step Functions sees it; failures as StatesError."""
+    ok, text = lambda_response(handler, json.dumps(payload), context)
+    if not ok:
+        document = json.loads(text)
+        raise StatesError(document["errorType"], compact(document))
     size = len(text) if text.isascii() else len(text.encode())
     if size > MAX_PAYLOAD_BYTES:
         raise StatesError(
@@ -63,30 +77,29 @@ def serialise_result(result: Any, context: Any) -> str:
             f"The state/task returned a result with a size exceeding the maximum number of bytes service limit "
             f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).",
         )
-    return text
-
-
-def invoke(handler: Handler, payload: Any, context: Any) -> Any:
-    """The handler's JSON result; its failures as StatesError."""
-    ok, value = call_handler(handler, json.dumps(payload), context)
-    if not ok:
-        raise StatesError(value["errorType"], compact(value))
-    return json.loads(serialise_result(value, context))
+    return json.loads(text)
 
 
 class DefaultContext:
     """A minimal Lambda-like context, used when the caller gives no ``context_factory``."""
 
-    __slots__ = ("function_name", "invoked_function_arn", "aws_request_id", "memory_limit_in_mb",
-                 "function_version", "_deadline")
+    __slots__ = ("function_name", "invoked_function_arn", "memory_limit_in_mb", "function_version", "_deadline",
+                 "_request_id")
 
     def __init__(self, function_arn: str, timeout_seconds: float | None) -> None:
         self.invoked_function_arn = function_arn
         self.function_name = function_arn.rsplit(":", 1)[-1]
-        self.aws_request_id = str(uuid.uuid4())
         self.memory_limit_in_mb = 128
         self.function_version = "$LATEST"
         self._deadline = time.monotonic() + (timeout_seconds or 900)
+        self._request_id: str | None = None
+
+    @property
+    def aws_request_id(self) -> str:
+        # made on first use: a uuid4 per call would be a tenth of a state's time budget
+        if self._request_id is None:
+            self._request_id = str(uuid.uuid4())
+        return self._request_id
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -23,7 +23,7 @@ from ...errors import EventError
 from .errors import DATA_LIMIT, TIMEOUT, HandlerTimeout, StatesError
 from .execution import Execution, ExecutionStatus, HistoryEvent
 from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, Handler, compact, invoke
-from .states import Machine, Map, Parallel, State, compile_machine
+from .states import Machine, Map, Parallel, State, compile_definition
 from .timeouts import call_with_timeout
 
 DEFAULT_MAP_CONCURRENCY = 40  # an inline Map runs at most 40 iterations at once on AWS
@@ -303,7 +303,7 @@ def run_state_machine(
     ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states).
     Raises :class:`UnsupportedConstructError` before running anything the interpreter lacks.
     """
-    machine = compile_machine(definition)
+    machine = compile_definition(definition)
     data = {} if input is None else input
     try:
         data = json.loads(json.dumps(data))

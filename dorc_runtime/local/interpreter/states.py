@@ -7,6 +7,8 @@ name here too, so an unsupported construct never runs half-way.
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 import time
 from collections.abc import Callable
@@ -181,7 +183,7 @@ class WorkState(State):
                 if catcher is None:
                     run.record(scope, self, data, None, started, attempt, "FAILED", err)
                     raise
-                document = {"Error": err.error, "Cause": err.cause}
+                document = {"Error": err.error, "Cause": "" if err.cause is None else err.cause}
                 path = catcher.result_path
                 output = data if path is _NULL else path.set(data, document)  # type: ignore[union-attr]
                 run.record(scope, self, data, output, started, attempt, "CAUGHT", err)
@@ -222,7 +224,8 @@ class Task(WorkState):
                 raise StatesError("States.Runtime", f"{self.name}: lambda:invoke needs Parameters.FunctionName")
             payload = data.get("Payload")
             result = run.invoke_lambda(data["FunctionName"], payload, timeout)
-            return {"ExecutedVersion": "$LATEST", "Payload": result, "StatusCode": 200}
+            # moto's shape of the invoke response; AWS adds ExecutedVersion and SDK metadata
+            return {"StatusCode": 200, "Payload": result}
         if self.kind == "lambda":
             return run.invoke_lambda(self.resource, data, timeout)
         return run.start_execution(data, self.kind == "sync2", timeout)
@@ -378,6 +381,16 @@ class Fail(State):
 
 _SIMPLE: dict[str, type[State]] = {"Task": Task, "Pass": Pass, "Wait": Wait, "Choice": Choice,
                                    "Succeed": Succeed, "Fail": Fail}
+
+
+def compile_definition(definition: dict[str, Any]) -> Machine:
+    """Compile, reusing the result for an identical definition (compiled machines are immutable)."""
+    return _compile_text(json.dumps(definition, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_text(text: str) -> Machine:
+    return compile_machine(json.loads(text))
 
 
 def compile_machine(spec: dict[str, Any], where: str = "$") -> Machine:

@@ -10,6 +10,7 @@ helper thread that is abandoned if it overruns: Python cannot kill a thread.
 
 from __future__ import annotations
 
+import _signal
 import signal
 import threading
 from collections.abc import Callable
@@ -27,6 +28,7 @@ _HAS_ALARM = hasattr(signal, "setitimer")
 class _Alarm:
     armed = False
     in_use = False
+    installed = False
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -35,17 +37,31 @@ def _on_alarm(signum: int, frame: Any) -> None:
         raise HandlerTimeout()
 
 
+def _alarm_available() -> bool:
+    """Installed once and left in place (it does nothing unless a handler call is armed), because
+    swapping signal handlers per call costs more than the rest of a state. Never replaces a
+    SIGALRM handler someone else installed."""
+    if _Alarm.installed:
+        # _signal: the same call without the enum conversion that signal.getsignal adds
+        return _signal.getsignal(signal.SIGALRM) is _on_alarm
+    if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+        return False
+    signal.signal(signal.SIGALRM, _on_alarm)
+    _Alarm.installed = True
+    return True
+
+
 def call_with_timeout(fn: Callable[[], T], seconds: float | None) -> T:
     """``fn()``, or :class:`HandlerTimeout` once ``seconds`` have passed (``None``: no limit)."""
     if seconds is None:
         return fn()
-    if _HAS_ALARM and not _Alarm.in_use and threading.current_thread() is _MAIN and not signal.getitimer(signal.ITIMER_REAL)[0]:
+    if (_HAS_ALARM and not _Alarm.in_use and threading.current_thread() is _MAIN and _alarm_available()
+            and not signal.getitimer(signal.ITIMER_REAL)[0]):
         return _with_alarm(fn, seconds)
     return _with_helper_thread(fn, seconds)
 
 
 def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
     _Alarm.in_use = _Alarm.armed = True
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -55,7 +71,6 @@ def _with_alarm(fn: Callable[[], T], seconds: float) -> T:
     finally:
         _Alarm.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
         _Alarm.in_use = False
 
 
