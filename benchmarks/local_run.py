@@ -90,7 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    print("| variant (5 functions, whole process) | median s | min s | max s | runs |")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("| variant (5 functions, whole process) | median wall s | min wall s | median CPU s | runs |")
     print("|---|---|---|---|---|")
     for label, source in (("no-op handlers", NOOP), ("each handler writes to S3 (boto3)", S3_WRITE)):
         with tempfile.TemporaryDirectory() as folder:
