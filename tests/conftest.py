@@ -43,6 +43,12 @@ def bake_into(output_dir: Path, template: str = str(REPO_ROOT), **answers: str) 
 
 
 @pytest.fixture(scope="session")
+def bake_to() -> Callable[..., Path]:
+    """``bake_to(output_dir, template=..., **answers)``: an uncached bake, e.g. one that must fail."""
+    return bake_into
+
+
+@pytest.fixture(scope="session")
 def bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     baked: dict[tuple[tuple[str, str], ...], Path] = {}
 

@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, bake_into
 from cookiecutter.exceptions import FailedHookException
 
 pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 REJECTED = {
     "slug upper case": ({"project_slug": "Pipeline-Config"}, "project_slug: The project slug"),
@@ -33,11 +34,11 @@ REJECTED = {
 
 
 @pytest.mark.parametrize("case", sorted(REJECTED))
-def test_rejected_answer_writes_nothing(tmp_path: Path, capfd: pytest.CaptureFixture[str], case: str) -> None:
+def test_rejected_answer_writes_nothing(bake_to, tmp_path: Path, capfd: pytest.CaptureFixture[str], case: str) -> None:
     answers, message = REJECTED[case]
     out = tmp_path / "out"
     with pytest.raises(FailedHookException):
-        bake_into(out, **answers)
+        bake_to(out, **answers)
     err = capfd.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("Error:")]
     assert len(lines) == 1 and message in lines[0] and "Fix: " in lines[0], err
@@ -45,10 +46,10 @@ def test_rejected_answer_writes_nothing(tmp_path: Path, capfd: pytest.CaptureFix
 
 
 @pytest.mark.parametrize("answer,value", [("python_version", "2.7"), ("include_example", "maybe")])
-def test_choice_outside_the_offer_is_refused(tmp_path: Path, answer: str, value: str) -> None:
+def test_choice_outside_the_offer_is_refused(bake_to, tmp_path: Path, answer: str, value: str) -> None:
     out = tmp_path / "out"
     with pytest.raises(ValueError, match=answer):
-        bake_into(out, **{answer: value})
+        bake_to(out, **{answer: value})
     assert not out.exists() or list(out.iterdir()) == []
 
 
@@ -56,7 +57,7 @@ def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_bake_from_a_git_url(tmp_path: Path) -> None:
+def test_bake_from_a_git_url(bake_to, tmp_path: Path) -> None:
     repo = tmp_path / "dorc"
     repo.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -69,7 +70,7 @@ def test_bake_from_a_git_url(tmp_path: Path) -> None:
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "template")
     commit = _git(repo, "rev-parse", "HEAD")
 
-    project = bake_into(tmp_path / "work" / "out", template=f"file://{repo}", include_example="no")
+    project = bake_to(tmp_path / "work" / "out", template=f"file://{repo}", include_example="no")
 
     record = json.loads((project / ".dorc-template.json").read_text())
     assert record["template"] == f"file://{repo}"
