@@ -166,6 +166,10 @@ class Naming:
         name = self.state_machine(layer, pipeline)
         return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
 
+    def ecr_repository_url(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
+        repository = self.ecr_repository(layer, pipeline, function)
+        return f"{account}.dkr.ecr.{region}.amazonaws.com/{repository}"
+
     def lambda_log_group_arn(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
         name = self.lambda_log_group(layer, pipeline, function)
         return f"arn:aws:logs:{region}:{account}:log-group:{name}"

@@ -121,10 +121,10 @@ class CreatePipeline:
         context = DeployContext(
             config.universal, resolve_account(config.universal), config.environment, _organization()
         )
-        universal = pulumi.StackReference("universal", stack_name=context.universal_stack())
+        # The ECR repository URL is derived from naming, like every ARN: reading universal's map of
+        # all repositories in every pipeline stack made each stack cost O(project size).
         infra = pulumi.StackReference("infra", stack_name=context.infra_stack())
         shared = SharedOutputs(
-            repository_urls=universal.require_output(keys.REPOSITORY_URLS),
             holding_bucket=infra.require_output(keys.HOLDING_BUCKET),
             failure_topic_arn=infra.require_output(keys.FAILURE_TOPIC_ARN),
             security_group_id=infra.require_output(keys.SECURITY_GROUP_ID) if config.vpc_id else None,

@@ -24,6 +24,9 @@ class Registration:
     name: str
     inputs: dict[str, Any]
     custom: bool
+    urn: str = ""
+    parent: str = ""
+    dependencies: tuple[str, ...] = ()  # URNs this resource waits for (depends_on and inputs)
 
 
 def physical_name(typ: str, inputs: dict[str, Any]) -> str | None:
@@ -84,9 +87,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ == STACK_REFERENCE:
             stack = args.inputs["name"]
             return stack, {"name": stack, "outputs": self.stack_outputs.get(stack, {}), "secretOutputNames": []}
-        with self._lock:  # the engine registers from worker threads
-            self.registrations.append(Registration(args.typ, args.name, dict(args.inputs), bool(args.custom)))
         return mock_state(args.typ, args.name, args.inputs, self.region, self.account)
+
+    def record(self, registration: Registration) -> None:
+        with self._lock:  # the engine registers from worker threads
+            self.registrations.append(registration)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
@@ -104,3 +109,27 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}
         return {}
+
+
+class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent and dependencies (which
+    :class:`~pulumi.runtime.Mocks` alone never sees) so tests can check ordering."""
+
+    mocks: RecordingMocks
+
+    def RegisterResource(self, request):  # noqa: N802 - the engine's RPC name
+        response = super().RegisterResource(request)
+        if request.type not in (STACK_REFERENCE, "pulumi:pulumi:Stack"):
+            inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+            self.mocks.record(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    inputs=dict(inputs),
+                    custom=bool(request.custom),
+                    urn=response.urn,
+                    parent=request.parent,
+                    dependencies=tuple(sorted(set(request.dependencies))),
+                )
+            )
+        return response

@@ -30,7 +30,7 @@ from ..naming import ENV_ENVIRONMENT, LOCAL_ACCOUNT, Naming
 from ..project import SETTINGS_MODULE, Project, on_sys_path
 from ..settings import load_environment
 from .context import DEFAULT_ORGANIZATION
-from .mocks import RecordingMocks, Registration, physical_name
+from .mocks import RecordingMocks, RecordingMonitor, Registration, physical_name
 from .packaging import PlanOnlyPackager, using_packager
 
 PROGRAM = "__main__.py"
@@ -65,6 +65,8 @@ class PlannedResource:
     physical_name: str | None
     properties: dict[str, Any]
     inputs: dict[str, Any]
+    parent: str = ""
+    depends_on: tuple[str, ...] = ()  # logical names
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +76,8 @@ class PlannedResource:
             "physical_name": self.physical_name,
             "properties": self.properties,
             "inputs": self.inputs,
+            "parent": self.parent,
+            "depends_on": list(self.depends_on),
         }
 
 
@@ -148,6 +152,8 @@ def normalise(value: Any) -> Any:
         return {k: normalise(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalise(v) for v in value]
+    if isinstance(value, pulumi.Asset | pulumi.Archive):  # e.g. a zip function's FileArchive
+        return {type(value).__name__: getattr(value, "path", None) or getattr(value, "uri", None)}
     return value
 
 
@@ -162,6 +168,14 @@ def display_name(registration: Registration) -> str | None:
     return None
 
 
+def _logical(urn: str) -> str:
+    """'urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>' -> '<type>::<name>'."""
+    if not urn:
+        return ""
+    parts = urn.split("::")
+    return f"{parts[2].split('$')[-1]}::{parts[3]}"
+
+
 def planned(stack: str, registration: Registration) -> PlannedResource:
     keys = KEY_PROPERTIES.get(registration.type, ())
     inputs = normalise(registration.inputs)
@@ -172,6 +186,8 @@ def planned(stack: str, registration: Registration) -> PlannedResource:
         physical_name=display_name(registration),
         properties={k: inputs[k] for k in keys if k in inputs},
         inputs=inputs,
+        parent=_logical(registration.parent),
+        depends_on=tuple(_logical(urn) for urn in registration.dependencies),
     )
 
 
@@ -200,6 +216,25 @@ def _environment_variables(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+@contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """Skip the SDK's per-resource call-stack capture (source positions for the engine's
+    diagnostics): the mock monitor discards them, and on a large project they were a third of
+    the plan's time. Restored afterwards; a no-op on SDKs without the hook."""
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = getattr(runtime_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        runtime_resource._get_stack_trace = original
+
+
 def _forget_project_modules() -> None:
     """Programs import ``project_settings``; a cached one from another project must not leak in."""
     sys.modules.pop(SETTINGS_MODULE, None)
@@ -217,7 +252,12 @@ def run_program(target: ProgramStack, mocks: RecordingMocks, config: dict[str, s
         pulumi_settings.reset_options(project=target.project, stack=target.stack, organization=target.organization)
         pulumi_config.set_all_config(config)
         pulumi.runtime.set_mocks(
-            mocks, project=target.project, stack=target.stack, preview=False, organization=target.organization
+            mocks,
+            project=target.project,
+            stack=target.stack,
+            preview=False,
+            organization=target.organization,
+            monitor=RecordingMonitor(mocks),
         )
         with _working_directory(target.program.parent), on_sys_path(project_root):
             try:
@@ -274,7 +314,7 @@ def plan_project(
     ``account`` fills in for a project that sets none (UNIVERSAL.account / AWS_ACCOUNT), so the
     plan works without credentials; ARNs then show moto's placeholder account.
     """
-    project = Project.find(root)
+    project = Project.find(Path(root))
     _forget_project_modules()
     with _environment_variables({ENV_ENVIRONMENT: environment}):
         settings = project.settings()
@@ -287,7 +327,7 @@ def plan_project(
         plan = Plan(environment=environment, region=universal.region, account=account)
         packager = PlanOnlyPackager()
         try:
-            with _environment_variables({"AWS_ACCOUNT": account, "AWS_REGION": universal.region}), using_packager(packager):
+            with _environment_variables({"AWS_ACCOUNT": account, "AWS_REGION": universal.region}), using_packager(packager), _without_source_positions():
                 for target in stacks:
                     _plan_stack(plan, target, project.root, environment, shown)
         finally:

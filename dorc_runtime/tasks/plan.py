@@ -1,3 +1,41 @@
-"""Invoke tasks: plan (being built)."""
+"""Invoke task: plan — what deploy would create, from the real Pulumi programs under mocks.
 
-TASKS: list = []
+Thin wiring; Pulumi is imported inside the body so ``invoke --list`` stays fast.
+"""
+
+from __future__ import annotations
+
+from invoke import task
+
+from ..cli import cli_errors
+
+
+@task(
+    help={
+        "env": "environment to plan (a key of ENVIRONMENTS in project_settings.py)",
+        "pipeline": "only this pipeline's resources (universal and infra still run, for their outputs)",
+        "layer": "the pipeline's layer (needed only when the name is in several layers)",
+        "output": "also write the plan as JSON, with every state machine and IAM policy document",
+    }
+)
+@cli_errors
+def plan(c, env, pipeline=None, layer=None, output=None):
+    """List every resource deploy would create (no cloud, no credentials, no Pulumi CLI)."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from ..deploy.plan import plan_project
+    from ..deploy.plan_view import plan_table, summary, write_json
+    from ..project import Project
+
+    result = plan_project(Project.find().root, env, layer=layer, pipeline=pipeline)
+    console = Console()
+    console.print(plan_table(result))
+    console.print(summary(result))
+    if output:
+        write_json(result, Path(output))
+        console.print(f"Wrote {output}")
+
+
+TASKS = [plan]

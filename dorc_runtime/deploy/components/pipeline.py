@@ -31,9 +31,8 @@ EXPRESS_LOG_LEVEL = "ALL"
 
 @dataclass(frozen=True)
 class SharedOutputs:
-    """What the pipeline reads from the universal and infra stacks (StackReference outputs)."""
+    """What the pipeline reads from the infra stack (StackReference outputs)."""
 
-    repository_urls: pulumi.Input[dict]
     holding_bucket: pulumi.Input[str]
     failure_topic_arn: pulumi.Input[str]
     security_group_id: pulumi.Input[str] | None = None
@@ -179,12 +178,12 @@ class Pipeline(pulumi.ComponentResource):
     def _image(self, fn: Function, inputs: PackageInputs) -> pulumi.Output[str]:
         import pulumi_docker as docker  # only image functions need the Docker provider
 
-        key = f"{self.layer}/{self.pipeline}/{fn.name}"
-        repository_url = pulumi.Output.from_input(self.shared.repository_urls).apply(lambda urls: urls[key])
+        ctx = self.context
+        repository_url = ctx.naming.ecr_repository_url(ctx.region, ctx.account, self.layer, self.pipeline, fn.name)
         token = self._registry_token()
         image = docker.Image(
             f"{fn.name}-image",
-            image_name=pulumi.Output.concat(repository_url, ":", content_tag(inputs)),
+            image_name=f"{repository_url}:{content_tag(inputs)}",
             build=docker.DockerBuildArgs(
                 context=relative(inputs.project_root),
                 dockerfile=relative(inputs.project_root / "Dockerfile"),
