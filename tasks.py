@@ -70,4 +70,9 @@ def demo(c):
     _invoke_in(c, project, "run census --layer raw")
     print("\n== invoke run census --layer processed")
     _invoke_in(c, project, "run census --layer processed")
-    print(f"\nDemo project: {project}\nNext: cd {project.relative_to(Path.cwd()) if project.is_relative_to(Path.cwd()) else project} and read README.md")
+    curated = sorted((project / ".dorc" / "local" / "s3").glob("*/census/curated/*"))
+    shown = project.relative_to(Path.cwd()) if project.is_relative_to(Path.cwd()) else project
+    print(f"\nDemo project: {shown}")
+    for result in curated:
+        print(f"Result (the holding store, kept on disk): {result.relative_to(project)}")
+    print(f"Next: cd {shown} and read its README.md")
