@@ -66,7 +66,6 @@ def submit_locally(project: Project, archive: Path, environment: str | None = No
     bucket = naming.submissions_bucket(settings.account)
     execution = None
     with LocalSession(settings) as session:
-        session.wait_for_aws()
         s3 = boto3.client("s3", region_name=region)
         sfn = boto3.client("stepfunctions", region_name=region)
         sns = boto3.client("sns", region_name=region)

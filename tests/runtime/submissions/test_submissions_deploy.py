@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +14,6 @@ import pulumi_aws as aws
 import pytest
 
 from dorc_runtime.deploy.context import DeployContext
-from dorc_runtime.deploy.mocks import RecordingMocks
 from dorc_runtime.deploy.packaging import PlanOnlyPackager, using_packager
 from dorc_runtime.models.config import Config, UniversalConfig
 from dorc_runtime.submissions.deploy import (
@@ -102,9 +102,28 @@ class _Infra(pulumi.ComponentResource):
         self.failures = SimpleNamespace(topic=aws.sns.Topic("failures", name=NAMING.failure_topic()))
 
 
+class _Mocks(pulumi.runtime.Mocks):
+    """Records every resource's inputs; answers with the ARN shapes the component reads."""
+
+    def __init__(self) -> None:
+        self.registrations: list[SimpleNamespace] = []
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        with self._lock:  # the engine registers from worker threads
+            self.registrations.append(SimpleNamespace(type=args.typ, inputs=dict(args.inputs)))
+        physical = args.inputs.get("name") or args.inputs.get("bucket") or args.name
+        service = args.typ.split(":")[1].split("/")[0]
+        arn = f"arn:aws:s3:::{physical}" if service == "s3" else f"arn:aws:{service}:{REGION}:{ACCOUNT}:{physical}"
+        return f"{physical}-id", {**args.inputs, "arn": arn}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
+
+
 @pytest.fixture
 def mocks():
-    recorder = RecordingMocks(REGION, ACCOUNT, {})
+    recorder = _Mocks()
     pulumi.runtime.set_mocks(recorder, project="acme-infra", stack="prod", preview=False)
     return recorder
 
@@ -112,44 +131,44 @@ def mocks():
 def test_component_registers_bucket_dispatcher_and_rule(tmp_path, mocks):
     root = _project(tmp_path, ROUTES)
     packager = PlanOnlyPackager()
+    outputs: dict = {}
 
     @pulumi.runtime.test
     def program():
         with using_packager(packager):
-            outputs = submissions_extension(root)(_Infra())
-        return pulumi.Output.all(*outputs.values()).apply(lambda values: check(dict(zip(outputs, values, strict=True))))
+            exported = submissions_extension(root)(_Infra())
+        return pulumi.Output.all(*exported.values()).apply(lambda values: outputs.update(zip(exported, values, strict=True)))
 
-    def check(outputs: dict) -> None:
-        assert outputs == {
-            "submissions_bucket": NAMING.submissions_bucket(ACCOUNT),
-            "dispatcher_function": NAMING.dispatcher_function(),
-        }
-        by_type: dict[str, list] = {}
-        for registration in mocks.registrations:
-            by_type.setdefault(registration.type, []).append(registration.inputs)
-        [function] = by_type["aws:lambda/function:Function"]
-        assert function["handler"] == HANDLER
-        assert function["environment"]["variables"]["DORC_HOLDING_BUCKET"] == NAMING.holding_bucket(ACCOUNT)
-        [rule] = by_type["aws:cloudwatch/eventRule:EventRule"]
-        assert rule["name"] == dispatcher_rule_name(NAMING)
-        pattern = json.loads(rule["eventPattern"])
-        assert pattern["detail"] == {
-            "bucket": {"name": [NAMING.submissions_bucket(ACCOUNT)]},
-            "object": {"key": [{"prefix": "incoming/"}]},
-        }
-        assert by_type["aws:s3/bucketNotification:BucketNotification"][0]["eventbridge"] is True
-        assert by_type["aws:s3/bucketVersioning:BucketVersioning"][0]["versioningConfiguration"]["status"] == "Enabled"
-        assert by_type["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"][0]["restrictPublicBuckets"] is True
-        tls = json.loads(by_type["aws:s3/bucketPolicy:BucketPolicy"][0]["policy"])
-        assert tls["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        [role_policy] = by_type["aws:iam/rolePolicy:RolePolicy"]
-        audit = parliament.analyze_policy_string(role_policy["policy"])
-        assert audit.findings == []
-        started = json.loads(role_policy["policy"])["Statement"]
-        assert {"Sid": "StartRoutedPipelines"}.items() <= next(s for s in started if s["Sid"] == "StartRoutedPipelines").items()
-        assert [p.inputs.function_dir.name for p in packager.plans] == ["dispatcher-src"]
+    program()  # returns once every registration has been recorded
 
-    program()
+    assert outputs == {
+        "submissions_bucket": NAMING.submissions_bucket(ACCOUNT),
+        "dispatcher_function": NAMING.dispatcher_function(),
+    }
+    by_type: dict[str, list] = {}
+    for registration in mocks.registrations:
+        by_type.setdefault(registration.type, []).append(registration.inputs)
+    [function] = by_type["aws:lambda/function:Function"]
+    assert function["handler"] == HANDLER
+    assert function["environment"]["variables"]["DORC_HOLDING_BUCKET"] == NAMING.holding_bucket(ACCOUNT)
+    [rule] = by_type["aws:cloudwatch/eventRule:EventRule"]
+    assert rule["name"] == dispatcher_rule_name(NAMING)
+    assert json.loads(rule["eventPattern"])["detail"] == {
+        "bucket": {"name": [NAMING.submissions_bucket(ACCOUNT)]},
+        "object": {"key": [{"prefix": "incoming/"}]},
+    }
+    assert by_type["aws:s3/bucketNotification:BucketNotification"][0]["eventbridge"] is True
+    assert by_type["aws:s3/bucketVersioning:BucketVersioning"][0]["versioningConfiguration"]["status"] == "Enabled"
+    assert by_type["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"][0]["restrictPublicBuckets"] is True
+    tls = json.loads(by_type["aws:s3/bucketPolicy:BucketPolicy"][0]["policy"])
+    assert tls["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    [role_policy] = by_type["aws:iam/rolePolicy:RolePolicy"]
+    assert parliament.analyze_policy_string(role_policy["policy"]).findings == []
+    statements = {st["Sid"]: st for st in json.loads(role_policy["policy"])["Statement"]}
+    assert statements["StartRoutedPipelines"]["Resource"] == routed_state_machine_arns(
+        NAMING, REGION, ACCOUNT, load_routes(root)
+    )
+    assert [plan.inputs.function_dir.name for plan in packager.plans] == ["dispatcher-src"]
 
 
 def test_no_routes_means_no_submissions_resources(tmp_path, mocks):

@@ -3,10 +3,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from submission_archives import DATA, hostile_archives, tar_bytes, valid_members, zip_bytes
 
 from dorc_runtime.submissions.dispatcher import submission_id
 from dorc_runtime.submissions.events import eventbridge_event, objects_from_event
+from tests.runtime.submissions.submission_archives import (
+    DATA,
+    hostile_archives,
+    tar_bytes,
+    valid_members,
+    zip_bytes,
+)
 
 HOSTILE = hostile_archives()
 

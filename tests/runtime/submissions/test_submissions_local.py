@@ -10,11 +10,17 @@ from pathlib import Path
 import pytest
 from invoke import Context
 from invoke.exceptions import Exit
-from submission_archives import DATA, hostile_archives, manifest_bytes, tar_bytes, valid_members
 
 from dorc_runtime.project import Project
 from dorc_runtime.submissions.local import submit_locally
 from dorc_runtime.tasks.submissions import new_route, submit
+from tests.runtime.submissions.submission_archives import (
+    DATA,
+    hostile_archives,
+    manifest_bytes,
+    tar_bytes,
+    valid_members,
+)
 
 SETTINGS = '''
 from dorc_runtime import Config, UniversalConfig

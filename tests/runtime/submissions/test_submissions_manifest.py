@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from submission_archives import manifest_bytes
 
 from dorc_runtime.submissions.exceptions import Rejection
 from dorc_runtime.submissions.manifest import (
@@ -13,6 +12,7 @@ from dorc_runtime.submissions.manifest import (
     parse_manifest,
     schema_text,
 )
+from tests.runtime.submissions.submission_archives import manifest_bytes
 
 
 def test_schema_file_is_in_sync_with_the_model():
