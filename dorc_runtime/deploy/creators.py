@@ -47,6 +47,12 @@ def _environment_config(config: Config) -> Config:
     return config.with_environment(environment)
 
 
+def default_extensions() -> tuple[InfraExtension, ...]:
+    from ..submissions.deploy import submissions_extension
+
+    return (submissions_extension(),)
+
+
 class CreateUniversal:
     """ECR repositories for every function found in the project tree."""
 
@@ -77,13 +83,14 @@ class CreateUniversal:
 class CreateInfra:
     """One environment's shared infrastructure.
 
-    ``extensions`` add resources to the infra stack after the core ones (the submissions bucket
-    and dispatcher plug in here); each returns the stack outputs it wants exported.
+    ``extensions`` add resources to the infra stack after the core ones; each returns the stack
+    outputs it wants exported. By default that is submissions (bucket, dispatcher, rule), which
+    adds nothing unless the project's ``routes.py`` declares routes.
     """
 
-    def __init__(self, config: Config, extensions: Sequence[InfraExtension] = ()) -> None:
+    def __init__(self, config: Config, extensions: Sequence[InfraExtension] | None = None) -> None:
         self.config = _environment_config(config)
-        self.extensions = tuple(extensions)
+        self.extensions = tuple(default_extensions() if extensions is None else extensions)
 
     def apply(self) -> Infra:
         config = self.config

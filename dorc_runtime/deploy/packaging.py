@@ -97,7 +97,7 @@ def write_zip(archive: Path, trees: Sequence[Path]) -> None:
     partial.replace(archive)  # never leave a half-written archive under the final name
 
 
-@dataclass
+@dataclass(frozen=True)
 class ZipBuilder:
     """Executes zip plans. Archives are content-addressed, so an existing one is reused as is."""
 
@@ -149,12 +149,8 @@ class PlanOnlyPackager:
         return plan.archive
 
 
-PACKAGER: ContextVar[ZipBuilder | PlanOnlyPackager | None] = ContextVar("dorc_zip_packager", default=None)
-
-
-def current_packager() -> ZipBuilder | PlanOnlyPackager:
-    """The packager set by :func:`using_packager`, else one that really builds."""
-    return PACKAGER.get() or ZipBuilder()
+# ZipBuilder is frozen and stateless, so one shared default is safe.
+PACKAGER: ContextVar[ZipBuilder | PlanOnlyPackager] = ContextVar("dorc_zip_packager", default=ZipBuilder())  # noqa: B039
 
 
 @contextmanager

@@ -26,10 +26,9 @@ def _value(value: Any) -> str:
 
 def plan_table(plan: Plan) -> Table:
     table = Table(title=f"dorc plan: {plan.environment} ({plan.region}, account {plan.account})")
-    table.add_column("Stack", no_wrap=True)
-    table.add_column("Type", no_wrap=True)
-    table.add_column("Physical name")
-    table.add_column("Key properties")
+    # fold rather than truncate: a name cut short with '…' is no use in a plan
+    for column in ("Stack", "Type", "Physical name", "Key properties"):
+        table.add_column(column, overflow="fold")
     for resource in plan.resources:
         properties = ", ".join(f"{k}={_value(v)}" for k, v in resource.properties.items())
         table.add_row(resource.stack, short_type(resource.type), resource.physical_name or "", properties)

@@ -20,7 +20,7 @@ from ...naming import ENV_ENVIRONMENT
 from .. import iam
 from ..context import DeployContext, base_tags
 from ..images import PackageInputs, content_tag, docker_platform, package_inputs
-from ..packaging import current_packager
+from ..packaging import PACKAGER
 from .events import failure_pattern, s3_object_created_pattern
 
 DORC_ENV_PREFIX = ENV_ENVIRONMENT.split("_")[0] + "_"  # "DORC_": reserved for dorc's own variables
@@ -216,7 +216,7 @@ class Pipeline(pulumi.ComponentResource):
         if fn.package_type == "image":
             package = {"package_type": "Image", "image_uri": self._image(fn, inputs)}
         else:
-            archive = current_packager().package(inputs, naming.lambda_function(self.layer, self.pipeline, fn.name))
+            archive = PACKAGER.get().package(inputs, naming.lambda_function(self.layer, self.pipeline, fn.name))
             package = {
                 "package_type": "Zip",
                 "runtime": f"python{ctx.universal.python_version}",
