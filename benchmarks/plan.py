@@ -10,15 +10,20 @@ Goals: 100 pipelines <= 20 s; 200 pipelines <= 2.2 x the time of 100.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = 5
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(pipelines: int) -> dict:
@@ -27,13 +32,15 @@ def measure(pipelines: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = write_project(Path(tmp) / "bench", ProjectSpec(pipelines=list(many_pipelines(pipelines, FUNCTIONS))))
-        start, cpu_start = time.perf_counter(), time.process_time()
+        start, cpu_start, children_start = time.perf_counter(), time.process_time(), _children_cpu()
         from dorc_runtime.deploy.plan import plan_project
 
         plan = plan_project(root, "prod")
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        seconds = time.perf_counter() - start
+        # pipeline stacks are planned in forked workers: their CPU counts too
+        cpu = time.process_time() - cpu_start + _children_cpu() - children_start
         # the process's peak resident set (Linux reports KiB); tracemalloc would slow the run 3x
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_kib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return {
         "pipelines": pipelines,
         "functions": pipelines * FUNCTIONS,
@@ -41,7 +48,7 @@ def measure(pipelines: int) -> dict:
         "seconds": round(seconds, 2),
         # CPU time is what the goals compare when the machine is shared (wall time then includes waiting)
         "cpu_seconds": round(cpu, 2),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "peak_rss_mib_largest_process": round(peak_kib / 1024, 1),
     }
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import runpy
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,6 +303,15 @@ def program_stacks(project: Project, slug: str, environment: str, pipelines: Seq
     return stacks
 
 
+PARALLEL_MIN_PIPELINES = 16  # below this, starting processes costs more than it saves
+
+
+def default_workers(pipelines: int) -> int:
+    if pipelines < PARALLEL_MIN_PIPELINES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def plan_project(
     root: Path,
     environment: str,
@@ -308,11 +319,14 @@ def plan_project(
     layer: str | None = None,
     pipeline: str | None = None,
     account: str | None = None,
+    workers: int | None = None,
 ) -> Plan:
     """Plan universal, infra and every pipeline of ``environment`` (or only one pipeline's resources).
 
     ``account`` fills in for a project that sets none (UNIVERSAL.account / AWS_ACCOUNT), so the
-    plan works without credentials; ARNs then show moto's placeholder account.
+    plan works without credentials; ARNs then show moto's placeholder account. Pipeline stacks
+    only read universal's and infra's outputs, so with ``workers`` > 1 they are planned in
+    forked processes; the result is the same as planning them one by one.
     """
     project = Project.find(Path(root))
     _forget_project_modules()
@@ -326,14 +340,54 @@ def plan_project(
         shown = {s.label for s in (stacks if not pipeline else stacks[2:])}
         plan = Plan(environment=environment, region=universal.region, account=account)
         packager = PlanOnlyPackager()
+        workers = default_workers(len(pipelines)) if workers is None else workers
         try:
-            with _environment_variables({"AWS_ACCOUNT": account, "AWS_REGION": universal.region}), using_packager(packager), _without_source_positions():
-                for target in stacks:
+            with (
+                _environment_variables({"AWS_ACCOUNT": account, "AWS_REGION": universal.region}),
+                using_packager(packager),
+                _without_source_positions(),
+            ):
+                for target in stacks[:2]:
                     _plan_stack(plan, target, project.root, environment, shown)
+                _plan_pipelines(plan, stacks[2:], project.root, environment, shown, workers)
         finally:
             _forget_project_modules()
-    plan.packages = [zip_plan.describe() for zip_plan in packager.plans]
+    plan.packages += [zip_plan.describe() for zip_plan in packager.plans]
     return plan
+
+
+def _plan_pipelines(
+    plan: Plan, stacks: list[ProgramStack], root: Path, environment: str, shown: set[str], workers: int
+) -> None:
+    if workers <= 1 or len(stacks) < 2:
+        for target in stacks:
+            _plan_stack(plan, target, root, environment, shown)
+        return
+    size = -(-len(stacks) // workers)
+    chunks = [stacks[i : i + size] for i in range(0, len(stacks), size)]
+    base = Plan(environment=plan.environment, region=plan.region, account=plan.account, outputs=dict(plan.outputs))
+    # fork: workers inherit the imported SDK, the environment and the plan-only packager
+    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = list(pool.map(_plan_chunk, [(base, chunk, root, environment, shown) for chunk in chunks]))
+    for part in parts:  # chunks are contiguous, so the merged plan keeps deploy order
+        plan.stacks += part.stacks
+        plan.resources += part.resources
+        plan.components += part.components
+        plan.outputs.update(part.outputs)
+        plan.packages += part.packages
+
+
+def _plan_chunk(args: tuple[Plan, list[ProgramStack], Path, str, set[str]]) -> Plan:
+    base, chunk, root, environment, shown = args
+    part = Plan(environment=base.environment, region=base.region, account=base.account, outputs=dict(base.outputs))
+    known = set(part.outputs)
+    packager = PlanOnlyPackager()
+    with using_packager(packager):
+        for target in chunk:
+            _plan_stack(part, target, root, environment, shown)
+    part.outputs = {key: value for key, value in part.outputs.items() if key not in known}
+    part.packages = [zip_plan.describe() for zip_plan in packager.plans]
+    return part
 
 
 def _plan_stack(plan: Plan, target: ProgramStack, root: Path, environment: str, shown: set[str]) -> None:

@@ -140,3 +140,14 @@ def test_task_prints_the_table_and_writes_json(census_root: Path, tmp_path: Path
         "acme-data-prod-raw-census", "acme-data-prod-processed-census", "acme-data-prod-processed-quick",
     }  # fmt: skip
     assert all(p["document"]["Version"] == "2012-10-17" for p in data["policies"])
+
+
+def test_parallel_planning_gives_the_same_plan(tmp_path: Path) -> None:
+    from deploy_projects import many_pipelines
+
+    root = write_project(tmp_path / "many", ProjectSpec(pipelines=list(many_pipelines(6, 1))))
+    serial = plan_project(root, "prod", workers=1)
+    parallel = plan_project(root, "prod", workers=3)
+    assert parallel.stacks == serial.stacks and len(serial.stacks) == 8
+    assert parallel.resources == serial.resources
+    assert parallel.outputs == serial.outputs
