@@ -248,6 +248,7 @@ def run_program(target: ProgramStack, mocks: RecordingMocks, config: dict[str, s
     Each run starts from fresh runtime state (settings, root stack, config, event loop), which is
     what Pulumi itself has when it starts a program.
     """
+    previous_loop = _current_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -276,8 +277,17 @@ def run_program(target: ProgramStack, mocks: RecordingMocks, config: dict[str, s
             return {key: _sync_await(pulumi.Output.from_input(value).future()) for key, value in exports.items()}
     finally:
         loop.close()
-        asyncio.set_event_loop(None)
+        # Leave the caller's event loop as it was (a fresh one if it had none): code that runs
+        # after a plan in the same thread, such as another Pulumi program, needs one.
+        asyncio.set_event_loop(previous_loop if previous_loop and not previous_loop.is_closed() else asyncio.new_event_loop())
         pulumi_settings.reset_options()
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
 
 
 # -- which programs ----------------------------------------------------------------------------------
