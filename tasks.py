@@ -32,7 +32,7 @@ def test(c, args="", workers="auto"):
 @task
 def lint(c):
     """Lint dorc_runtime, hooks, tests and benchmarks with ruff."""
-    c.run(f"{sys.executable} -m ruff check .")
+    c.run(f"{sys.executable} -m ruff check dorc_runtime hooks tests benchmarks tasks.py")
 
 
 @task(
