@@ -130,6 +130,12 @@ class CronTrigger(BaseModel):
     input: dict[str, object] = Field(default_factory=dict)
     enabled: bool = True
 
+    def __init__(self, expression: str | None = None, /, **data: object) -> None:
+        # CronTrigger("cron(0 6 * * ? *)") reads best; the keyword form stays valid too.
+        if expression is not None:
+            data["expression"] = expression
+        super().__init__(**data)
+
     @field_validator("expression")
     @classmethod
     def _valid(cls, value: str) -> str:

@@ -93,3 +93,10 @@ def test_triggers() -> None:
         trigger=[CronTrigger(expression="cron(0 6 * * ? *)"), S3Trigger(prefix="in/")],
     )
     assert len(definition.triggers) == 2
+
+
+def test_cron_trigger_takes_the_expression_positionally_or_by_keyword():
+    from dorc_runtime.models import CronTrigger
+
+    assert CronTrigger("0 6 * * ? *") == CronTrigger(expression="cron(0 6 * * ? *)")
+    assert CronTrigger("rate(1 day)").expression == "rate(1 day)"
