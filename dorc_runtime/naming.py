@@ -54,6 +54,71 @@ def _dns(part: str) -> str:
     return part.replace("_", "-")
 
 
+# Step Functions' own rule for ``startExecution.sync`` (it creates and manages it in our account).
+SYNC_EXECUTION_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
+
+
+def s3_bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def iam_role_arn(account: str, role: str) -> str:
+    return f"arn:aws:iam::{account}:role/{role}"
+
+
+def execution_arn(state_machine_arn: str, execution: str) -> str:
+    """The ARN of a Standard execution named ``execution`` (``*`` for all) of a state machine."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{execution}"
+
+
+def express_execution_arn(state_machine_arn: str, execution: str, run: str) -> str:
+    """The ARN of an Express execution (they carry a run id after the execution name)."""
+    return state_machine_arn.replace(":stateMachine:", ":express:") + f":{execution}:{run}"
+
+
+@dataclass(frozen=True)
+class Arns:
+    """AWS's ARN formats for one region and account, for any resource name."""
+
+    region: str
+    account: str
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
+
+    def lambda_function(self, name: str) -> str:
+        return self._arn("lambda", f"function:{name}")
+
+    def state_machine(self, name: str) -> str:
+        return self._arn("states", f"stateMachine:{name}")
+
+    def log_group(self, name: str) -> str:
+        return self._arn("logs", f"log-group:{name}")
+
+    def sns_topic(self, name: str) -> str:
+        return self._arn("sns", name)
+
+    def event_rule(self, name: str) -> str:
+        return self._arn("events", f"rule/{name}")
+
+    def ecr_repository(self, name: str) -> str:
+        return self._arn("ecr", f"repository/{name}")
+
+    def ec2(self, resource_type: str, ident: str) -> str:
+        """e.g. ``ec2("subnet", "subnet-0abc")``; ``ident`` may be ``*``."""
+        return self._arn("ec2", f"{resource_type}/{ident}")
+
+    def ecr_registry(self) -> str:
+        return f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+
+    def ecr_repository_url(self, name: str) -> str:
+        return f"{self.ecr_registry()}/{name}"
+
+
+def _lambda_log_group(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
 @dataclass(frozen=True)
 class Naming:
     """Physical names for one project and (optionally) one environment."""
@@ -94,7 +159,7 @@ class Naming:
         return fit(self._join(layer, pipeline, "events"), IAM_ROLE_NAME_MAX)
 
     def lambda_log_group(self, layer: str, pipeline: str, function: str) -> str:
-        return f"/aws/lambda/{self.lambda_function(layer, pipeline, function)}"
+        return _lambda_log_group(self.lambda_function(layer, pipeline, function))
 
     def state_machine_log_group(self, layer: str, pipeline: str) -> str:
         return f"/aws/vendedlogs/states/{self.state_machine(layer, pipeline)}"
@@ -124,6 +189,13 @@ class Naming:
 
     def dispatcher_role(self) -> str:
         return fit(self._join("submissions-dispatcher"), IAM_ROLE_NAME_MAX)
+
+    def dispatcher_log_group(self) -> str:
+        return _lambda_log_group(self.dispatcher_function())
+
+    def dispatcher_rule(self) -> str:
+        """The EventBridge rule that sends archives created under ``incoming/`` to the dispatcher."""
+        return fit(self._join("submissions-incoming"), EVENT_RULE_MAX)
 
     def security_group(self) -> str:
         return fit(self._join("lambdas"), SECURITY_GROUP_MAX)
@@ -159,26 +231,31 @@ class Naming:
 
     # -- ARNs (built from arguments, never looked up) ------------------------------------------
     def lambda_arn(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
-        name = self.lambda_function(layer, pipeline, function)
-        return f"arn:aws:lambda:{region}:{account}:function:{name}"
+        return Arns(region, account).lambda_function(self.lambda_function(layer, pipeline, function))
 
     def state_machine_arn(self, region: str, account: str, layer: str, pipeline: str) -> str:
-        name = self.state_machine(layer, pipeline)
-        return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+        return Arns(region, account).state_machine(self.state_machine(layer, pipeline))
 
     def ecr_repository_url(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
-        repository = self.ecr_repository(layer, pipeline, function)
-        return f"{account}.dkr.ecr.{region}.amazonaws.com/{repository}"
+        return Arns(region, account).ecr_repository_url(self.ecr_repository(layer, pipeline, function))
 
     def lambda_log_group_arn(self, region: str, account: str, layer: str, pipeline: str, function: str) -> str:
-        name = self.lambda_log_group(layer, pipeline, function)
-        return f"arn:aws:logs:{region}:{account}:log-group:{name}"
+        return Arns(region, account).log_group(self.lambda_log_group(layer, pipeline, function))
 
     def failure_topic_arn(self, region: str, account: str) -> str:
-        return f"arn:aws:sns:{region}:{account}:{self.failure_topic()}"
+        return Arns(region, account).sns_topic(self.failure_topic())
 
     def holding_bucket_arn(self, account: str | None) -> str:
-        return f"arn:aws:s3:::{self.holding_bucket(account)}"
+        return s3_bucket_arn(self.holding_bucket(account))
+
+    def submissions_bucket_arn(self, account: str | None) -> str:
+        return s3_bucket_arn(self.submissions_bucket(account))
+
+    def dispatcher_log_group_arn(self, region: str, account: str) -> str:
+        return Arns(region, account).log_group(self.dispatcher_log_group())
+
+    def dispatcher_role_arn(self, account: str) -> str:
+        return iam_role_arn(account, self.dispatcher_role())
 
     def handler_environment(self, account: str | None, layer: str, pipeline: str, function: str) -> dict[str, str]:
         """Environment variables every handler gets, deployed or local."""
@@ -190,5 +267,3 @@ class Naming:
             ENV_FUNCTION: function,
             ENV_HOLDING_BUCKET: self.holding_bucket(account),
         }
-
-

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..naming import SYNC_EXECUTION_RULE, Arns, execution_arn, express_execution_arn
+
 VERSION = "2012-10-17"
 
 Policy = dict[str, Any]
@@ -48,9 +50,13 @@ def assume_role_policy(service: str, account: str | None = None) -> Policy:
 # -- Lambda functions -----------------------------------------------------------------------------
 def vpc_network_statements(region: str, account: str, subnet_ids: Iterable[str], security_group_ids: Iterable[str]) -> list[Statement]:
     """What Lambda needs to attach a function to our subnets with our security group."""
-    ec2 = f"arn:aws:ec2:{region}:{account}"
-    interfaces = f"{ec2}:network-interface/*"
-    attach_to = [interfaces, *(f"{ec2}:subnet/{s}" for s in subnet_ids), *(f"{ec2}:security-group/{g}" for g in security_group_ids)]
+    arns = Arns(region, account)
+    interfaces = arns.ec2("network-interface", "*")
+    attach_to = [
+        interfaces,
+        *(arns.ec2("subnet", s) for s in subnet_ids),
+        *(arns.ec2("security-group", g) for g in security_group_ids),
+    ]
     return [
         statement("CreateVpcInterfaces", ["ec2:CreateNetworkInterface"], attach_to),
         statement(
@@ -121,12 +127,12 @@ def state_machine_policy(
         if wait_for_downstream:
             if not (region and account):
                 raise ValueError("wait_for_downstream needs region and account")
-            executions = [arn.replace(":stateMachine:", ":execution:") + ":*" for arn in downstream]
+            executions = [execution_arn(arn, "*") for arn in downstream]
             # Express children have their own execution ARN form; both name only our downstreams.
-            express = [arn.replace(":stateMachine:", ":express:") + ":*:*" for arn in downstream]
+            express = [express_execution_arn(arn, "*", "*") for arn in downstream]
             statements.append(statement("DescribeDownstreamExecutions", ["states:DescribeExecution"], executions + express))
             statements.append(statement("StopDownstreamExecutions", ["states:StopExecution"], executions))
-            rule = f"arn:aws:events:{region}:{account}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+            rule = Arns(region, account).event_rule(SYNC_EXECUTION_RULE)
             statements.append(
                 statement("ManagedSyncRule", ["events:PutTargets", "events:PutRule", "events:DescribeRule"], rule)
             )

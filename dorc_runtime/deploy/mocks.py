@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from ..naming import short_hash
+from ..naming import Arns, iam_role_arn, s3_bucket_arn, short_hash
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
@@ -45,29 +45,31 @@ def mock_state(typ: str, name: str, inputs: dict[str, Any], region: str, account
     """(id, state) for one resource, in AWS's formats."""
     physical = physical_name(typ, inputs) or name
     state = dict(inputs)
+    arns = Arns(region, account)
+    # types not listed get a plausible ARN of their service; the plan never reads those
     arn = f"arn:aws:{_service(typ)}:{region}:{account}:{physical}"
     ident = physical
     if typ == "aws:ecr/repository:Repository":
-        arn = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
-        state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
+        arn = arns.ecr_repository(physical)
+        state["repositoryUrl"] = arns.ecr_repository_url(physical)
     elif typ == "aws:s3/bucket:Bucket":
-        arn = f"arn:aws:s3:::{physical}"
+        arn = s3_bucket_arn(physical)
     elif typ == "aws:sns/topic:Topic":
-        arn = f"arn:aws:sns:{region}:{account}:{physical}"
+        arn = arns.sns_topic(physical)
     elif typ == "aws:iam/role:Role":
-        arn = f"arn:aws:iam::{account}:role/{physical}"
+        arn = iam_role_arn(account, physical)
     elif typ == "aws:lambda/function:Function":
-        arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
+        arn = arns.lambda_function(physical)
     elif typ == "aws:cloudwatch/logGroup:LogGroup":
-        arn = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+        arn = arns.log_group(physical)
     elif typ == "aws:sfn/stateMachine:StateMachine":
-        arn = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
+        arn = arns.state_machine(physical)
         ident = arn
     elif typ == "aws:cloudwatch/eventRule:EventRule":
-        arn = f"arn:aws:events:{region}:{account}:rule/{physical}"
+        arn = arns.event_rule(physical)
     elif typ == "aws:ec2/securityGroup:SecurityGroup":
         ident = f"sg-{short_hash(physical, 17)}"
-        arn = f"arn:aws:ec2:{region}:{account}:security-group/{ident}"
+        arn = arns.ec2("security-group", ident)
     elif typ == "docker:index/image:Image":
         repository = str(inputs.get("imageName", name)).rsplit(":", 1)[0]
         state["repoDigest"] = f"{repository}@sha256:{short_hash(str(inputs), 64)}"
@@ -95,7 +97,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+            registry = Arns(self.region, self.account).ecr_registry()
             return {
                 "userName": "AWS",
                 "password": "mock-token",

@@ -23,21 +23,13 @@ import pulumi
 import pulumi_aws as aws
 
 from ..deploy import iam
+from ..deploy.components.bucket import housekeeping_rule, protected_bucket
 from ..deploy.components.events import s3_object_created_pattern
-from ..deploy.components.infra import ABORT_MULTIPART_DAYS, NONCURRENT_VERSION_DAYS
 from ..deploy.context import DeployContext, base_tags
 from ..deploy.images import PackageInputs, function_files
 from ..deploy.packaging import BUILD_DIR, PACKAGER
 from ..models.config import Config
-from ..naming import (
-    ENV_ENVIRONMENT,
-    ENV_FAILURE_TOPIC,
-    ENV_HOLDING_BUCKET,
-    ENV_PROJECT,
-    EVENT_RULE_MAX,
-    Naming,
-    fit,
-)
+from ..naming import ENV_ENVIRONMENT, ENV_FAILURE_TOPIC, ENV_HOLDING_BUCKET, ENV_PROJECT, Naming
 from ..project import Project
 from .dispatcher import FAILED_PREFIX, HOLDING_PREFIX, PROCESSED_PREFIX
 from .events import INCOMING_PREFIX
@@ -55,14 +47,6 @@ DISPATCHER_FUNCTION = "dispatcher_function"
 
 
 # -- pure builders ---------------------------------------------------------------------------------
-def dispatcher_rule_name(naming: Naming) -> str:
-    return fit(f"{naming.project}-{naming.env}-submissions-incoming", EVENT_RULE_MAX)
-
-
-def dispatcher_log_group(naming: Naming) -> str:
-    return f"/aws/lambda/{naming.dispatcher_function()}"
-
-
 def routed_state_machine_arns(naming: Naming, region: str, account: str, table: RouteTable) -> list[str]:
     return sorted({naming.state_machine_arn(region, account, r.layer, r.pipeline) for r in table.routes})
 
@@ -192,11 +176,13 @@ class Submissions(pulumi.ComponentResource):
         naming, account, region = context.naming, context.account, context.region
         tags = base_tags(context.universal, environment=context.environment, component="submissions")
         child = pulumi.ResourceOptions(parent=self)
-        self.bucket = self._bucket(name, naming.submissions_bucket(account), tags, child)
+        self.bucket = protected_bucket(
+            name, naming.submissions_bucket(account), tags=tags, lifecycle_rules=[housekeeping_rule()], opts=child
+        )
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-dispatcher",
-            name=dispatcher_log_group(naming),
+            name=naming.dispatcher_log_group(),
             retention_in_days=config.log_retention_days,
             tags=tags,
             opts=child,
@@ -211,11 +197,11 @@ class Submissions(pulumi.ComponentResource):
         policy = pulumi.Output.all(holding_bucket_arn, failure_topic_arn).apply(
             lambda values: json.dumps(
                 dispatcher_policy(
-                    submissions_bucket_arn=f"arn:aws:s3:::{naming.submissions_bucket(account)}",
+                    submissions_bucket_arn=naming.submissions_bucket_arn(account),
                     holding_bucket_arn=values[0],
                     state_machine_arns=routed_state_machine_arns(naming, region, account, table),
                     failure_topic_arn=values[1],
-                    log_group_arn=f"arn:aws:logs:{region}:{account}:log-group:{dispatcher_log_group(naming)}",
+                    log_group_arn=naming.dispatcher_log_group_arn(region, account),
                 )
             )
         )
@@ -239,7 +225,7 @@ class Submissions(pulumi.ComponentResource):
         )
         self.rule = aws.cloudwatch.EventRule(
             f"{name}-incoming",
-            name=dispatcher_rule_name(naming),
+            name=naming.dispatcher_rule(),
             description=f"Archives created under {INCOMING_PREFIX} of the submissions bucket",
             event_pattern=json.dumps(s3_object_created_pattern(naming.submissions_bucket(account), INCOMING_PREFIX)),
             tags=tags,
@@ -260,50 +246,6 @@ class Submissions(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self.rule, depends_on=[permission]),
         )
         self.register_outputs({"bucket": self.bucket.bucket, "function": self.function.name})
-
-    def _bucket(self, name: str, bucket_name: str, tags: dict[str, str], child: pulumi.ResourceOptions) -> aws.s3.Bucket:
-        bucket = aws.s3.Bucket(name, bucket=bucket_name, tags=tags, opts=child)
-        on_bucket = pulumi.ResourceOptions(parent=bucket)
-        block = aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=on_bucket,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}, "bucket_key_enabled": True}],
-            opts=on_bucket,
-        )
-        versioning = aws.s3.BucketVersioning(
-            name, bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=on_bucket
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            name,
-            bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-noncurrent-versions",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
-                }
-            ],
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[versioning]),
-        )
-        aws.s3.BucketPolicy(
-            name,
-            bucket=bucket.id,
-            policy=json.dumps(iam.tls_only_bucket_policy(f"arn:aws:s3:::{bucket_name}")),
-            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
-        )
-        aws.s3.BucketNotification(name, bucket=bucket.id, eventbridge=True, opts=on_bucket)
-        return bucket
 
 
 def submissions_extension(project_root: Path | None = None) -> Any:

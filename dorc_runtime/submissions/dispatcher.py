@@ -33,7 +33,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ..errors import DorcError
-from ..naming import ENV_ENVIRONMENT, ENV_FAILURE_TOPIC, ENV_HOLDING_BUCKET, ENV_PROJECT, Naming
+from ..naming import (
+    ENV_ENVIRONMENT,
+    ENV_FAILURE_TOPIC,
+    ENV_HOLDING_BUCKET,
+    ENV_PROJECT,
+    Naming,
+    execution_arn,
+)
 from .archive import ExtractedFile, HashingReader, archive_kind, extract
 from .events import INCOMING_PREFIX, IncomingObject
 from .exceptions import Rejection
@@ -276,7 +283,7 @@ class Dispatcher:
             return sfn.start_execution(stateMachineArn=arn, name=sid, input=json.dumps(pipeline_input))["executionArn"]
         except sfn.exceptions.ExecutionAlreadyExists:
             # the same submission already started (a retry after a crash): do not run it twice
-            return arn.replace(":stateMachine:", ":execution:") + f":{sid}"
+            return execution_arn(arn, sid)
 
     # -- moving archives -------------------------------------------------------------------------
     def _get(self, obj: IncomingObject) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def _ensure_bucket(s3: Any, name: str, region: str) -> None:
 
 def _register_state_machines(sfn: Any, loader: Any, project: Project, table: RouteTable, settings: Any) -> None:
     """Create each routed pipeline's state machine in moto, from the ASL deploy would upload."""
-    role = f"arn:aws:iam::{settings.account}:role/{settings.naming.dispatcher_role()}"
+    role = settings.naming.dispatcher_role_arn(settings.account)
     for layer, pipeline in sorted({(r.layer, r.pipeline) for r in table.routes}):
         if pipeline not in project.pipelines(layer):
             continue  # 'invoke validate' reports it; a submission routed there is refused by StartExecution

@@ -81,7 +81,7 @@ def pipeline_name_problems(
 
 
 def environment_name_problems(slug: str, environments: Iterable[str], account: str | None) -> list[str]:
-    """The per-environment names that do not depend on a pipeline (buckets, topic)."""
+    """The per-environment names that do not depend on a pipeline (buckets, topic, submissions dispatcher)."""
     problems: list[str] = []
     for env in environments:
         naming = Naming(slug, env)
@@ -90,6 +90,10 @@ def environment_name_problems(slug: str, environments: Iterable[str], account: s
             (BUCKET, lambda naming=naming, acct=acct: naming.holding_bucket(acct)),
             (BUCKET, lambda naming=naming, acct=acct: naming.submissions_bucket(acct)),
             (SNS_TOPIC, naming.failure_topic),
+            (LAMBDA, naming.dispatcher_function),
+            (IAM_ROLE, naming.dispatcher_role),
+            (LOG_GROUP, naming.dispatcher_log_group),
+            (EVENT_RULE, naming.dispatcher_rule),
         ]
         problems += _run(checks, f"environment {env}")
     return problems

@@ -86,7 +86,7 @@ Check = Callable[[Project, "Settings | None"], list[str]]
 def _infra_check(project: Project, settings: Settings | None) -> list[str]:
     if settings is None:
         return []
-    problems = _stack_problems(project.root / "infra", f"{settings.slug}-infra", settings.environments, project.root)
+    problems = _stack_problems(project.root / "infra", Naming.infra_project(settings.slug), settings.environments, project.root)
     problems += environment_name_problems(settings.slug, settings.environments, settings.account)
     return problems
 

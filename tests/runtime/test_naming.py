@@ -11,7 +11,16 @@ import botocore.session
 import pytest
 
 from dorc_runtime.names import MAX_ENVIRONMENT, MAX_PART, MAX_SLUG, check_environment, check_name, check_slug
-from dorc_runtime.naming import LAMBDA_NAME_MAX, Naming
+from dorc_runtime.naming import (
+    LAMBDA_NAME_MAX,
+    SYNC_EXECUTION_RULE,
+    Arns,
+    Naming,
+    execution_arn,
+    express_execution_arn,
+    iam_role_arn,
+    s3_bucket_arn,
+)
 
 SLUGS = ["a", "acme-data", "x" * MAX_SLUG, "a1-b2-c3-" + "d" * (MAX_SLUG - 9)]
 ENVIRONMENTS = ["p", "prod", "e" * MAX_ENVIRONMENT]
@@ -70,6 +79,8 @@ def test_every_name_fits_aws(slug: str, env: str) -> None:
             assert_fits(naming.trigger_rule(layer, pipeline, kind), "events", "PutRule", "Name")
     assert_fits(naming.dispatcher_function(), "lambda", "CreateFunction", "FunctionName", LAMBDA_NAME_MAX)
     assert_fits(naming.dispatcher_role(), "iam", "CreateRole", "RoleName")
+    assert_fits(naming.dispatcher_log_group(), "logs", "CreateLogGroup", "logGroupName")
+    assert_fits(naming.dispatcher_rule(), "events", "PutRule", "Name")
     for account in (ACCOUNT, None):
         for bucket in (naming.holding_bucket(account), naming.submissions_bucket(account)):
             # S3's model states no rule: bucket naming rules, S3 user guide
@@ -106,6 +117,28 @@ def test_arns_embed_the_names() -> None:
     )
     assert naming.holding_bucket_arn(ACCOUNT) == "arn:aws:s3:::acme-data-prod-holding-111122223333"
     assert naming.failure_topic_arn(REGION, ACCOUNT) == "arn:aws:sns:eu-west-2:111122223333:acme-data-prod-failures"
+    assert naming.submissions_bucket_arn(ACCOUNT) == "arn:aws:s3:::acme-data-prod-submissions-111122223333"
+    assert naming.dispatcher_log_group_arn(REGION, ACCOUNT) == (
+        "arn:aws:logs:eu-west-2:111122223333:log-group:/aws/lambda/acme-data-prod-submissions-dispatcher"
+    )
+    assert naming.dispatcher_role_arn(ACCOUNT) == "arn:aws:iam::111122223333:role/acme-data-prod-submissions-dispatcher"
+    assert naming.dispatcher_rule() == "acme-data-prod-submissions-incoming"
     assert Naming.stack_reference("organization", Naming.infra_project("acme-data"), "prod") == (
         "organization/acme-data-infra/prod"
     )
+
+
+def test_arn_formats_for_any_name() -> None:
+    arns = Arns(REGION, ACCOUNT)
+    machine = arns.state_machine("m")
+    assert machine == "arn:aws:states:eu-west-2:111122223333:stateMachine:m"
+    assert execution_arn(machine, "run-1") == "arn:aws:states:eu-west-2:111122223333:execution:m:run-1"
+    assert express_execution_arn(machine, "*", "*") == "arn:aws:states:eu-west-2:111122223333:express:m:*:*"
+    assert arns.event_rule(SYNC_EXECUTION_RULE) == (
+        "arn:aws:events:eu-west-2:111122223333:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+    )
+    assert arns.ec2("subnet", "subnet-0abc") == "arn:aws:ec2:eu-west-2:111122223333:subnet/subnet-0abc"
+    assert arns.ecr_repository("a/b") == "arn:aws:ecr:eu-west-2:111122223333:repository/a/b"
+    assert arns.ecr_registry() == "111122223333.dkr.ecr.eu-west-2.amazonaws.com"
+    assert iam_role_arn(ACCOUNT, "r") == "arn:aws:iam::111122223333:role/r"
+    assert s3_bucket_arn("b") == "arn:aws:s3:::b"

@@ -16,28 +16,12 @@ import pulumi_aws as aws
 from ...models.config import Config
 from .. import iam
 from ..context import DeployContext, base_tags
-
-NONCURRENT_VERSION_DAYS = 30
-ABORT_MULTIPART_DAYS = 1
+from .bucket import expire_temporary_rule, housekeeping_rule, protected_bucket
 
 
 def holding_lifecycle_rules(config: Config) -> list[dict]:
     """Temporary data expires; old object versions and abandoned uploads do not pile up."""
-    return [
-        {
-            "id": "expire-temporary",
-            "status": "Enabled",
-            "filter": {"prefix": config.holding_temporary_prefix},
-            "expiration": {"days": config.holding_temporary_days},
-        },
-        {
-            "id": "expire-noncurrent-versions",
-            "status": "Enabled",
-            "filter": {"prefix": ""},
-            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
-            "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
-        },
-    ]
+    return [expire_temporary_rule(config.holding_temporary_prefix, config.holding_temporary_days), housekeeping_rule()]
 
 
 class HoldingStore(pulumi.ComponentResource):
@@ -45,45 +29,13 @@ class HoldingStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, context: DeployContext, config: Config, opts: pulumi.ResourceOptions | None = None):
         super().__init__("dorc:infra:HoldingStore", name, None, opts)
-        naming = context.naming
-        bucket_name = naming.holding_bucket(context.account)
-        child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(name, bucket=bucket_name, tags=base_tags(context.universal, environment=context.environment), opts=child)
-        on_bucket = pulumi.ResourceOptions(parent=self.bucket)
-        block = aws.s3.BucketPublicAccessBlock(
+        self.bucket = protected_bucket(
             name,
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=on_bucket,
+            context.naming.holding_bucket(context.account),
+            tags=base_tags(context.universal, environment=context.environment),
+            lifecycle_rules=holding_lifecycle_rules(config),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}, "bucket_key_enabled": True}],
-            opts=on_bucket,
-        )
-        versioning = aws.s3.BucketVersioning(
-            name, bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}, opts=on_bucket
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            name,
-            bucket=self.bucket.id,
-            rules=holding_lifecycle_rules(config),
-            # S3 rejects lifecycle rules for noncurrent versions until versioning is on
-            opts=pulumi.ResourceOptions(parent=self.bucket, depends_on=[versioning]),
-        )
-        aws.s3.BucketPolicy(
-            name,
-            bucket=self.bucket.id,
-            policy=json.dumps(iam.tls_only_bucket_policy(naming.holding_bucket_arn(context.account))),
-            # with the public access block in place first, S3 cannot refuse the policy as public
-            opts=pulumi.ResourceOptions(parent=self.bucket, depends_on=[block]),
-        )
-        # S3Trigger pipelines match "Object Created" events from EventBridge
-        aws.s3.BucketNotification(name, bucket=self.bucket.id, eventbridge=True, opts=on_bucket)
         self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})
 
 

@@ -19,7 +19,6 @@ from dorc_runtime.models.config import Config, UniversalConfig
 from dorc_runtime.submissions.deploy import (
     HANDLER,
     dispatcher_policy,
-    dispatcher_rule_name,
     routed_state_machine_arns,
     stage_dispatcher,
     submissions_extension,
@@ -57,11 +56,11 @@ def _policy() -> dict:
         NAMING.state_machine_arn(REGION, ACCOUNT, "clean", "prices"),
     ]
     return dispatcher_policy(
-        submissions_bucket_arn=f"arn:aws:s3:::{NAMING.submissions_bucket(ACCOUNT)}",
+        submissions_bucket_arn=NAMING.submissions_bucket_arn(ACCOUNT),
         holding_bucket_arn=NAMING.holding_bucket_arn(ACCOUNT),
         state_machine_arns=table_arns,
         failure_topic_arn=NAMING.failure_topic_arn(REGION, ACCOUNT),
-        log_group_arn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{NAMING.dispatcher_function()}",
+        log_group_arn=NAMING.dispatcher_log_group_arn(REGION, ACCOUNT),
     )
 
 
@@ -152,7 +151,7 @@ def test_component_registers_bucket_dispatcher_and_rule(tmp_path, mocks):
     assert function["handler"] == HANDLER
     assert function["environment"]["variables"]["DORC_HOLDING_BUCKET"] == NAMING.holding_bucket(ACCOUNT)
     [rule] = by_type["aws:cloudwatch/eventRule:EventRule"]
-    assert rule["name"] == dispatcher_rule_name(NAMING)
+    assert rule["name"] == NAMING.dispatcher_rule()
     assert json.loads(rule["eventPattern"])["detail"] == {
         "bucket": {"name": [NAMING.submissions_bucket(ACCOUNT)]},
         "object": {"key": [{"prefix": "incoming/"}]},
