@@ -26,12 +26,12 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     from rich.console import Console
 
     from ..deploy.plan import plan_project
-    from ..deploy.plan_view import plan_table, summary, write_json
+    from ..deploy.plan_view import print_plan, summary, write_json
     from ..project import Project
 
     result = plan_project(Project.find().root, env, layer=layer, pipeline=pipeline)
     console = Console()
-    console.print(plan_table(result))
+    print_plan(console, result)
     console.print(summary(result))
     if output:
         write_json(result, Path(output))

@@ -127,13 +127,24 @@ def test_a_broken_pipeline_fails_with_its_name(tmp_path: Path) -> None:
         plan_project(root, "prod")
 
 
-def test_task_prints_the_table_and_writes_json(census_root: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_task_prints_a_plan_readable_at_80_columns_and_writes_json(
+    census_root: Path, census_plan: Plan, tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.chdir(census_root)
-    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: names are printed whole
+    monkeypatch.setenv("COLUMNS", "80")  # what a CI log or a pipe gets
     output = tmp_path / "plan.json"
     plan_task(Context(), env="prod", output=str(output))
     printed = capsys.readouterr().out
-    assert "lambda:Function" in printed and "acme-data-prod-raw-census" in printed
+    lines = printed.splitlines()
+    assert lines[0] == "dorc plan: prod (eu-west-2, account 111122223333)"
+    for heading in ("universal (", "infra [prod] (", "raw/census [prod] (", "processed/quick [prod] ("):
+        assert any(line.startswith(heading) for line in lines), heading
+    # every physical name is printed whole, as a word of its own
+    words = {word for line in lines for word in line.split()}
+    assert {r.physical_name for r in census_plan.resources if r.physical_name} <= words
+    assert "lambda:Function" in words and "memorySize=1024" in words
+    # only a single name or value that is longer than a line by itself goes past 80 columns
+    assert all(len(line) <= 80 or len(line.split()) == 1 for line in lines), [line for line in lines if len(line) > 80]
     data = json.loads(output.read_text())
     assert set(data) >= {"resources", "state_machines", "policies", "outputs", "zip_packages"}
     assert {m["name"] for m in data["state_machines"]} == {
