@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi import automation as auto
@@ -44,25 +44,13 @@ class PulumiStackRunner:
     def preview(self, stack: StackRef, progress: Progress) -> StackResult:
         progress.stack_started(stack, "preview")
         pulumi_stack = self._open(stack, create=True)
-        result = self._run(
-            stack,
-            "preview",
-            lambda: pulumi_stack.preview(
-                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
-            ),
-        )
+        result = self._stream(stack, progress, "preview", pulumi_stack.preview)
         return self._finish(progress, StackResult(stack, "preview", _counts(result.change_summary)))
 
     def up(self, stack: StackRef, progress: Progress) -> StackResult:
         progress.stack_started(stack, "up")
         pulumi_stack = self._open(stack, create=True)
-        result = self._run(
-            stack,
-            "up",
-            lambda: pulumi_stack.up(
-                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
-            ),
-        )
+        result = self._stream(stack, progress, "up", pulumi_stack.up)
         return self._finish(progress, StackResult(stack, "up", _counts(result.summary.resource_changes)))
 
     def destroy(self, stack: StackRef, progress: Progress) -> StackResult:
@@ -71,13 +59,7 @@ class PulumiStackRunner:
         if pulumi_stack is None:
             return self._finish(progress, StackResult(stack, "destroy"))
         # no remove=True: `stack rm` would also delete the user's Pulumi.<env>.yaml
-        result = self._run(
-            stack,
-            "destroy",
-            lambda: pulumi_stack.destroy(
-                on_output=self._output(stack, progress), on_event=EngineEventRelay(stack, progress)
-            ),
-        )
+        result = self._stream(stack, progress, "destroy", pulumi_stack.destroy)
         return self._finish(progress, StackResult(stack, "destroy", _counts(result.summary.resource_changes)))
 
     def outputs(self, stack: StackRef) -> dict[str, Any]:
@@ -146,9 +128,16 @@ class PulumiStackRunner:
         except auto.CommandError as error:
             raise _deploy_error(stack, action, error) from None
 
-    @staticmethod
-    def _output(stack: StackRef, progress: Progress):  # noqa: ANN205
-        return lambda line: progress.output(stack, line)
+    def _stream(self, stack: StackRef, progress: Progress, action: str, operation: Callable[..., Any]) -> Any:
+        """Run a Pulumi operation (``stack.preview``/``up``/``destroy``) with its output and engine
+        events relayed to ``progress``."""
+        return self._run(
+            stack,
+            action,
+            lambda: operation(
+                on_output=lambda line: progress.output(stack, line), on_event=EngineEventRelay(stack, progress)
+            ),
+        )
 
     @staticmethod
     def _finish(progress: Progress, result: StackResult) -> StackResult:

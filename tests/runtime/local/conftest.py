@@ -9,26 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.projects import enter_project, settings_source, write_pipeline
+
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "{{cookiecutter.project_slug}}" / "_examples"
-
-SETTINGS = '''
-from dorc_runtime import Config, UniversalConfig
-from dorc_runtime.environment import select
-
-UNIVERSAL = UniversalConfig(region="eu-west-2", project="demo", environments=("prod",))
-ENVIRONMENTS = {"prod": Config(universal=UNIVERSAL)}
-
-
-def config(environment=None):
-    return select(ENVIRONMENTS, environment)
-'''
-
-MAIN = '''
-from dorc_runtime import Function, PipelineDefinition
-
-pipeline_definition = PipelineDefinition(file_path=__file__, functions=[{functions}])
-'''
 
 
 class ProjectBuilder:
@@ -37,7 +21,7 @@ class ProjectBuilder:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        (root / "project_settings.py").write_text(SETTINGS)
+        (root / "project_settings.py").write_text(settings_source("demo"))
         (root / "tasks.py").write_text("from dorc_runtime.tasks import namespace  # noqa: F401\n")
         (root / "src").mkdir(exist_ok=True)
 
@@ -49,12 +33,7 @@ class ProjectBuilder:
     def pipeline(self, layer: str, name: str, functions: str, handlers: dict[str, str],
                  extra_files: dict[str, str] | None = None) -> Path:
         """``functions``: the Function(...) list's source; ``handlers``: function -> lambda.py."""
-        folder = self.root / "src" / layer / name
-        (folder / "src").mkdir(parents=True)
-        (folder / "__main__.py").write_text(MAIN.format(functions=functions))
-        for function, source in handlers.items():
-            (folder / "src" / function).mkdir()
-            (folder / "src" / function / "lambda.py").write_text(textwrap.dedent(source))
+        folder = write_pipeline(self.root, layer, name, functions, handlers)
         for relative, source in (extra_files or {}).items():
             (folder / "src" / relative).write_text(textwrap.dedent(source))
         return folder
@@ -66,7 +45,5 @@ class ProjectBuilder:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ProjectBuilder:
     builder = ProjectBuilder(tmp_path / "project")
-    monkeypatch.chdir(builder.root)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "DORC_ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
+    enter_project(builder.root, monkeypatch)
     return builder

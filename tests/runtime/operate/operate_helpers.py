@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import boto3
 
 from dorc_runtime.project import Project
+from tests.helpers.projects import ECHO_HANDLER, write_pipeline, write_settings
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"  # moto's
-
-SETTINGS = """
-from dorc_runtime import Config, UniversalConfig
-from dorc_runtime.environment import select
-
-UNIVERSAL = UniversalConfig(region="eu-west-2", project="Census Demo", environments=("preprod", "prod"))
-ENVIRONMENTS = {env: Config(universal=UNIVERSAL) for env in UNIVERSAL.environments}
-
-
-def config(environment=None):
-    return select(ENVIRONMENTS, environment)
-"""
-
-PIPELINE = """
-from dorc_runtime import Function, PipelineDefinition
-
-pipeline_definition = PipelineDefinition(
-    file_path=__file__, functions=[Function(name="fetch", next_function="clean"), Function(name="clean")]
-)
-"""
 
 PASSING = {
     "StartAt": "fetch",
@@ -50,14 +30,9 @@ FAILING = {
 
 
 def write_project(root: Path) -> Project:
-    folder = root / "src" / "raw" / "census"
-    for function in ("fetch", "clean"):
-        (folder / "src" / function).mkdir(parents=True)
-        (folder / "src" / function / "lambda.py").write_text(
-            "def handler(event, context):\n    return event\n"
-        )
-    (folder / "__main__.py").write_text(textwrap.dedent(PIPELINE))
-    (root / "project_settings.py").write_text(textwrap.dedent(SETTINGS))
+    write_settings(root, "Census Demo", ("preprod", "prod"))
+    functions = 'Function(name="fetch", next_function="clean"), Function(name="clean")'
+    write_pipeline(root, "raw", "census", functions, {"fetch": ECHO_HANDLER, "clean": ECHO_HANDLER})
     return Project(root)
 
 

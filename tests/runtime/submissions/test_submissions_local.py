@@ -4,7 +4,6 @@ pipeline run by the local runner on the embedded AWS."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from invoke.exceptions import Exit
 from dorc_runtime.project import Project
 from dorc_runtime.submissions.local import submit_locally
 from dorc_runtime.tasks.submissions import new_route, submit
+from tests.helpers.projects import enter_project, write_pipeline, write_settings
 from tests.runtime.submissions.submission_archives import (
     DATA,
     hostile_archives,
@@ -21,24 +21,6 @@ from tests.runtime.submissions.submission_archives import (
     tar_bytes,
     valid_members,
 )
-
-SETTINGS = '''
-from dorc_runtime import Config, UniversalConfig
-from dorc_runtime.environment import select
-
-UNIVERSAL = UniversalConfig(region="eu-west-2", project="demo", environments=("prod",))
-ENVIRONMENTS = {"prod": Config(universal=UNIVERSAL)}
-
-
-def config(environment=None):
-    return select(ENVIRONMENTS, environment)
-'''
-
-MAIN = '''
-from dorc_runtime import Function, PipelineDefinition
-
-pipeline_definition = PipelineDefinition(file_path=__file__, functions=[Function(name="load")])
-'''
 
 LOAD = '''
 import csv
@@ -71,15 +53,10 @@ ROUTES = [
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "demo"
-    folder = root / "src" / "raw" / "census"
-    (folder / "src" / "load").mkdir(parents=True)
-    (root / "project_settings.py").write_text(SETTINGS)
-    (folder / "__main__.py").write_text(MAIN)
-    (folder / "src" / "load" / "lambda.py").write_text(textwrap.dedent(LOAD))
+    write_settings(root, "demo")
+    write_pipeline(root, "raw", "census", 'Function(name="load")', {"load": LOAD})
     (root / "routes.py").write_text(ROUTES)
-    monkeypatch.chdir(root)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "DORC_ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
+    enter_project(root, monkeypatch)
     return root
 
 

@@ -4,7 +4,6 @@ A uniquely named module (not conftest) so tests can import it without clashing w
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,45 +15,21 @@ from dorc_runtime.deploy.automation.runner import ResourceEvent, ResourceStatus,
 from dorc_runtime.deploy.automation.stacks import StackRef
 from dorc_runtime.project import Project
 from dorc_runtime.settings import DorcEnvironment
-
-SETTINGS = """
-from dorc_runtime import Config, UniversalConfig
-from dorc_runtime.environment import select
-
-UNIVERSAL = UniversalConfig(region="eu-west-2", project="Census Demo", environments=("preprod", "prod"))
-ENVIRONMENTS = {env: Config(universal=UNIVERSAL) for env in UNIVERSAL.environments}
-
-
-def config(environment=None):
-    return select(ENVIRONMENTS, environment)
-"""
-
-PIPELINE = """
-from dorc_runtime import Function, PipelineDefinition
-
-pipeline_definition = PipelineDefinition(
-    file_path=__file__, functions=[Function(name="fetch", package_type="{package}")]
-)
-"""
-
-HANDLER = "def handler(event, context):\n    return event\n"
+from tests.helpers.projects import ECHO_HANDLER, write_pipeline, write_settings
 
 
 def write_project(
     root: Path, pipelines=(("raw", "census"), ("raw", "weather"), ("curated", "report")), package="image"
 ) -> Project:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "project_settings.py").write_text(textwrap.dedent(SETTINGS))
+    write_settings(root, "Census Demo", ("preprod", "prod"))
     for folder in ("universal", "infra"):
         (root / folder).mkdir(parents=True)
         (root / folder / "Pulumi.yaml").write_text(f"name: census-demo-{folder}\nruntime: python\n")
         (root / folder / "__main__.py").write_text("")
     for layer, name in pipelines:
-        folder = root / "src" / layer / name
-        (folder / "src" / "fetch").mkdir(parents=True)
-        (folder / "__main__.py").write_text(textwrap.dedent(PIPELINE.format(package=package)))
+        function = f'Function(name="fetch", package_type="{package}")'
+        folder = write_pipeline(root, layer, name, function, {"fetch": ECHO_HANDLER})
         (folder / "Pulumi.yaml").write_text(f"name: census-demo-{layer}-{name}\nruntime: python\n")
-        (folder / "src" / "fetch" / "lambda.py").write_text(HANDLER)
     return Project(root)
 
 

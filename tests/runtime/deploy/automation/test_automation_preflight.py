@@ -30,25 +30,6 @@ def docker_engine_down() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0
 
 
-@pytest.fixture
-def no_aws_credentials(monkeypatch, tmp_path):
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    # not on EC2: skip the instance-metadata probe's timeout, the rest of the chain is real
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 @pytest.mark.skipif(shutil.which("pulumi") is not None, reason="this machine has the Pulumi CLI")
 def test_real_missing_pulumi_cli_says_how_to_install_it():
     problem = check_pulumi(system_probes())

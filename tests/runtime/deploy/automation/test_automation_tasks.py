@@ -17,21 +17,9 @@ pytestmark = pytest.mark.skipif(shutil.which("pulumi") is not None, reason="this
 
 
 @pytest.fixture
-def in_project(project, monkeypatch, tmp_path):
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "PULUMI_BACKEND_URL",
-        "INFRA_BUCKET",
-        "AWS_REGION",
-        "DORC_ENVIRONMENT",
-    ):
+def in_project(project, monkeypatch, no_aws_credentials):
+    for name in ("PULUMI_BACKEND_URL", "INFRA_BUCKET", "AWS_REGION", "DORC_ENVIRONMENT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
     monkeypatch.chdir(project.root)
     return project
