@@ -1,13 +1,15 @@
 """What the template's post-generation hook adds to a freshly rendered project.
 
-Layers, per-environment stack files, the optional example pipelines and the record of which
-template made the project. The hook copies the runtime and then applies :func:`bake_plan` with
-the same writer the ``new-*`` tasks use. Standard library only (see :mod:`.files`).
+Layers, per-environment stack files, ``routes.py``, the optional example pipelines (with their
+submission route and a sample submission) and the record of which template made the project. The
+hook copies the runtime and then applies :func:`bake_plan` with the same writer the ``new-*``
+tasks use. Standard library only (see :mod:`.files`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +20,9 @@ RECORD = ".dorc-template.json"
 EXAMPLE = "census"
 EXAMPLE_SUMMARY = "census_summary"
 EXAMPLE_SOURCES = ("census_raw", "census_processed")
+# The raw census takes submissions: `tar czf census_2021_v1.tar.gz -C samples census_2021_v1`.
+EXAMPLE_ROUTE = (r"census_.*_v1", [r"^data\.csv$"])
+EXAMPLE_SAMPLES = "samples"
 SKIPPED = {"__pycache__", ".pytest_cache"}
 
 
@@ -27,12 +32,16 @@ def parse_list(text: str) -> list[str]:
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` (relative '/' paths -> bytes), caches left out."""
+    """Every file below ``folder`` (relative '/' paths -> bytes), caches left out; one walk."""
     found: dict[str, bytes] = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not SKIPPED & set(rel.parts) and path.suffix != ".pyc":
-            found[rel.as_posix()] = path.read_bytes()
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
+        rel = Path(top).relative_to(folder).as_posix()
+        prefix = "" if rel == "." else f"{rel}/"
+        for name in sorted(names):
+            if not name.endswith(".pyc"):
+                with open(os.path.join(top, name), "rb") as file:
+                    found[prefix + name] = file.read()
     return found
 
 
@@ -65,11 +74,17 @@ def bake_plan(answers: Mapping[str, str], examples: Path | None, record_text: st
     plan = Plan()
     for layer in layers:
         plan.trees[f"src/{layer}"] = files.layer_files()
+    routes: list[str] = []
     if examples is not None:
         for source, layer, pipeline in example_targets(layers):
             tree: dict[str, str | bytes] = dict(read_tree(examples / source))
             tree.update(files.pipeline_stacks(slug, layer, pipeline, environments, f"example {layer}/{pipeline}"))
             plan.trees[f"src/{layer}/{pipeline}"] = tree
+        source_id, required = EXAMPLE_ROUTE
+        routes.append(files.route_call(source_id, layers[0], EXAMPLE, required))
+        if (examples / EXAMPLE_SAMPLES).is_dir():
+            plan.trees[EXAMPLE_SAMPLES] = read_tree(examples / EXAMPLE_SAMPLES)
+    plan.files[files.ROUTES_FILE] = files.routes_module(routes)
     for name, content in files.infra_stacks(slug, environments).items():
         plan.files[f"infra/{name}"] = content
     plan.files[RECORD] = record_text

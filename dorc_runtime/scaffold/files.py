@@ -8,6 +8,7 @@ the hook may run where cookiecutter is installed without dorc's dependencies.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterable, Sequence
 
@@ -17,6 +18,8 @@ Files = dict[str, str | bytes]
 
 DEFAULT_FUNCTION = "function1"
 PROJECT_VENV = ".venv"
+ROUTES_FILE = "routes.py"  # = submissions.routes.ROUTES_FILE (that module needs pydantic)
+ROUTE_IMPORT = "from dorc_runtime.submissions.routes import Route\n"
 
 
 def _q(text: str) -> str:
@@ -189,3 +192,52 @@ def pipeline_files(
 def layer_files() -> Files:
     # git does not keep empty folders; this file keeps a new layer in the repository.
     return {".gitkeep": ""}
+
+
+def python_string(text: str) -> str:
+    """A Python string literal for ``text``: raw (as a user types a regex) when that reads back
+    exactly, else ``repr``."""
+    raw = f'r"{text}"'
+    if '"' not in text and not text.endswith("\\") and "\n" not in text:
+        try:
+            if ast.literal_eval(raw) == text:
+                return raw
+        except (SyntaxError, ValueError):
+            pass
+    return repr(text)
+
+
+def route_call(source_id: str, layer: str, pipeline: str, required_files: Sequence[str] = ()) -> str:
+    """The source of one ``Route(...)`` entry of ``routes.py`` (what ``invoke new-route`` appends)."""
+    parts = [f"source_id={python_string(source_id)}", f"layer={_q(layer)}", f"pipeline={_q(pipeline)}"]
+    if required_files:
+        parts.append(f"required_files=[{', '.join(python_string(p) for p in required_files)}]")
+    return f"Route({', '.join(parts)})"
+
+
+ROUTES_DOC = '''"""Submission routes: which pipeline an archive dropped in the submissions bucket goes to.
+
+Suppliers put a ``.tar``, ``.tar.gz`` or ``.zip`` under ``incoming/`` of the submissions bucket,
+with a ``manifest.json`` whose ``source_id`` names their data. The first route whose ``source_id``
+pattern matches the WHOLE ``source_id`` wins; its ``required_files`` patterns must each find a file,
+its ``validators`` ("package.module:callable", called with each file) must not raise, and then its
+pipeline starts with ``{submission_id, source_id, manifest, files, options}``.
+
+Add a route with:
+
+    invoke new-route 'census_.*_v1' --pipeline census --layer raw --require '^data\\\\.csv$'
+
+and try it locally with ``invoke submit ./census_2021_v1.tar``. ``invoke validate`` reports routes
+that can never match, overlap, or point to a missing pipeline. Optional archive limits:
+``LIMITS = Limits(max_files=1000)`` (from dorc_runtime.submissions.limits). With no routes, no
+submissions bucket or dispatcher is deployed.
+"""
+'''
+
+
+def routes_module(routes: Sequence[str] = ()) -> str:
+    """``routes.py`` with ``routes`` (``Route(...)`` sources, see :func:`route_call`) in ``ROUTES``,
+    laid out one per line as ``invoke new-route`` leaves them."""
+    entries = "".join(f"    {route},\n" for route in routes)
+    listing = f"[\n{entries}]" if routes else "[]"
+    return f"{ROUTES_DOC}\n{ROUTE_IMPORT}\nROUTES: list[Route] = {listing}\n"

@@ -8,7 +8,6 @@ no route has the same pattern.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import libcst as cst
@@ -16,30 +15,16 @@ from pydantic import ValidationError
 
 from ..errors import AlreadyExistsError, DorcError, UnsafeEditError
 from ..project import Project
+from ..scaffold import files
 from ..scaffold.writer import Plan
 from .routes import ROUTES_FILE, Route, _overlap_problems, load_routes
 
-IMPORT_LINE = "from dorc_runtime.submissions.routes import Route\n"
+IMPORT_LINE = files.ROUTE_IMPORT
 INDENT = "    "
 
 
-def _literal(text: str) -> str:
-    """A raw string literal when that reads as the user typed it, else repr()."""
-    raw = f'r"{text}"'
-    if '"' not in text and not text.endswith("\\") and "\n" not in text:
-        try:
-            if ast.literal_eval(raw) == text:
-                return raw
-        except (SyntaxError, ValueError):
-            pass
-    return repr(text)
-
-
 def route_expression(route: Route) -> str:
-    parts = [f"source_id={_literal(route.source_id)}", f'layer="{route.layer}"', f'pipeline="{route.pipeline}"']
-    if route.required_files:
-        parts.append(f"required_files=[{', '.join(_literal(p) for p in route.required_files)}]")
-    return f"Route({', '.join(parts)})"
+    return files.route_call(route.source_id, route.layer, route.pipeline, route.required_files)
 
 
 def _newline(indent: str) -> cst.ParenthesizedWhitespace:
@@ -141,7 +126,7 @@ def _is_docstring_or_import(node: cst.CSTNode) -> bool:
     )
 
 
-NEW_FILE = '"""Submission routes (see docs: invoke new-route, invoke submit)."""\n\n' + IMPORT_LINE + "\nROUTES: list[Route] = []\n"
+NEW_FILE = files.routes_module()  # the template's routes.py, when a project has lost it
 
 
 def plan_route(project: Project, source_id: str, pipeline: str, layer: str | None, require: list[str]) -> tuple[Plan, Route, list[str]]:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from dorc_runtime.project import Project
+from dorc_runtime.submissions.routes import load_routes
 from dorc_runtime.validation.project import project_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ COMMON = [
     "universal/Pulumi.universal.yaml",
     "infra/__main__.py",
     "infra/Pulumi.yaml",
+    "routes.py",
 ]
 
 VARIED = {
@@ -166,8 +168,12 @@ def test_varied_answers_bake_a_valid_project(bake, case: str) -> None:
             assert pipelines == [(layers[0], "census"), (layers[0], "census_summary")]
         else:
             assert pipelines == sorted([(layers[0], "census"), (layers[1], "census")])
+        route = load_routes(project_dir).match("census_2021_v1")
+        assert (route.layer, route.pipeline) == (layers[0], "census")
+        assert (project_dir / "samples/census_2021_v1/manifest.json").is_file()
     else:
         assert project.all_pipelines() == []
+        assert load_routes(project_dir).routes == ()
     version = answers.get("python_version", "3.12")
     assert f"FROM public.ecr.aws/lambda/python:{version}\n" in (project_dir / "Dockerfile").read_text()
     assert project_problems(project) == []

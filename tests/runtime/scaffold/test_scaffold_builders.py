@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 import yaml
 
 from dorc_runtime.models.definition import Function, PipelineDefinition
@@ -61,7 +62,8 @@ def test_bake_plan_without_examples() -> None:
     answers = {"project_slug": "p", "layers": "raw, processed", "environments": "dev,prod"}
     plan = bake.bake_plan(answers, None, "{}")
     assert list(plan.trees) == ["src/raw", "src/processed"]
-    assert sorted(plan.files) == [".dorc-template.json", "infra/Pulumi.dev.yaml", "infra/Pulumi.prod.yaml"]
+    assert sorted(plan.files) == [".dorc-template.json", "infra/Pulumi.dev.yaml", "infra/Pulumi.prod.yaml", "routes.py"]
+    assert plan.files["routes.py"] == files.routes_module()
 
 
 def test_bake_plan_with_examples_skips_caches(tmp_path: Path) -> None:
@@ -74,6 +76,39 @@ def test_bake_plan_with_examples_skips_caches(tmp_path: Path) -> None:
     raw = plan.trees["src/raw/census"]
     assert sorted(raw) == ["Pulumi.prod.yaml", "Pulumi.yaml", "__main__.py", "src/f/lambda.py"]
     assert "src/raw/census_summary" in plan.trees
+    assert "samples" not in plan.trees  # this template has no samples folder
+    route = files.route_call(r"census_.*_v1", "raw", "census", [r"^data\.csv$"])
+    assert plan.files["routes.py"] == files.routes_module([route])
+
+
+def test_bake_plan_ships_the_sample_submission(tmp_path: Path) -> None:
+    for source in bake.EXAMPLE_SOURCES:
+        (tmp_path / source).mkdir()
+        (tmp_path / source / "__main__.py").write_text("x")
+    sample = tmp_path / "samples" / "census_2021_v1"
+    sample.mkdir(parents=True)
+    (sample / "manifest.json").write_text("{}")
+    (sample / "data.csv").write_bytes(b"year\r\n2021\r\n")
+    plan = bake.bake_plan({"project_slug": "p", "layers": "raw,processed", "environments": "prod"}, tmp_path, "{}")
+    assert plan.trees["samples"] == {"census_2021_v1/data.csv": b"year\r\n2021\r\n", "census_2021_v1/manifest.json": b"{}"}
+
+
+@pytest.mark.parametrize(
+    "source_id, required",
+    [(r"census_.*_v1", [r"^data\.csv$"]), ("prices", []), ('say "hi"', ["a\\\\"]), ("tab\tnew\nline", [r"\d+\.csv$", "x"])],
+)
+def test_routes_module_is_what_new_route_writes(source_id: str, required: list[str]) -> None:
+    from dorc_runtime.submissions.routes import ROUTES_FILE, Route
+    from dorc_runtime.submissions.scaffold import NEW_FILE, add_route
+
+    assert files.ROUTES_FILE == ROUTES_FILE
+    route = Route(source_id=source_id, layer="raw", pipeline="census", required_files=required)
+    built = files.routes_module([files.route_call(source_id, "raw", "census", required)])
+    assert add_route(NEW_FILE, route) == built
+    namespace: dict = {}
+    exec(built, namespace)
+    [loaded] = namespace["ROUTES"]
+    assert (loaded.source_id, list(loaded.required_files)) == (source_id, required)
 
 
 def _definition(tmp_path: Path, functions: list[Function]) -> PipelineDefinition:

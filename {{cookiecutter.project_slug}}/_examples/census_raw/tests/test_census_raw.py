@@ -1,4 +1,5 @@
-"""The raw census functions against an in-memory S3 (moto), one by one and chained."""
+"""The raw census functions against an in-memory S3 (moto), one by one and chained, on the
+bundled sample and on a submitted ``data.csv``."""
 
 import importlib.util
 from pathlib import Path
@@ -45,6 +46,42 @@ def test_fetch_validate_publish_puts_the_year_where_processed_reads_it(s3):
     assert len(lines) - 1 == event["rows"] > 0
     assert all(line.startswith("2021,") for line in lines[1:])
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="tmp/").get("KeyCount") == 0
+
+
+def submission_event(s3, data):
+    """What the dispatcher starts this pipeline with, after staging the archive's data.csv."""
+    prefix = "submissions/census_2021_v1/census_2021_v1-0123456789abcdef/"
+    s3.put_object(Bucket=BUCKET, Key=prefix + "data.csv", Body=data.encode())
+    return {
+        "submission_id": "census_2021_v1-0123456789abcdef",
+        "source_id": "census_2021_v1",
+        "manifest": {"manifestVersion": 1, "source_id": "census_2021_v1"},
+        "files": [prefix + "notes/readme.txt", prefix + "data.csv"],
+        "options": {},
+    }
+
+
+def test_a_submission_publishes_the_submitted_file_not_the_sample(s3):
+    submitted = "year,region,area,age_band,population\n2021,North,Ashford Vale,0-17,5\n2021,South,Dunmere,65+,7\n"
+    event = submission_event(s3, submitted)
+    for function in ("fetch", "validate", "publish"):
+        event = load(function).handler(event, None)
+
+    assert event == {"year": 2021, "bucket": BUCKET, "key": "census/raw/2021.csv", "rows": 2}
+    assert s3.get_object(Bucket=BUCKET, Key=event["key"])["Body"].read().decode() == submitted
+
+
+def test_a_submission_without_data_csv_is_refused(s3):
+    event = submission_event(s3, "year,region,area,age_band,population\n")
+    event["files"] = [key for key in event["files"] if not key.endswith("/data.csv")]
+    with pytest.raises(ValueError, match="The submission has no data.csv"):
+        load("fetch").handler(event, None)
+
+
+def test_a_submission_for_another_year_than_asked_is_refused(s3):
+    event = submission_event(s3, "year,region,area,age_band,population\n2021,North,A,0-17,5\n")
+    with pytest.raises(ValueError, match="no census in submission census_2021_v1-0123456789abcdef .* for 2011"):
+        load("fetch").handler({**event, "year": 2011}, None)
 
 
 def test_fetch_defaults_to_the_latest_year(s3):
