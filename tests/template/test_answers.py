@@ -77,3 +77,25 @@ def test_bake_from_a_git_url(bake_to, tmp_path: Path) -> None:
     assert record["commit"] == commit
     assert (project / "dorc_runtime" / "names.py").read_bytes() == (REPO_ROOT / "dorc_runtime/names.py").read_bytes()
     assert sorted(p.name for p in (project / "src").iterdir()) == ["processed", "raw"]
+
+
+@pytest.mark.parametrize("shell_pwd", [True, False], ids=["with PWD", "without PWD"])
+def test_bake_from_a_relative_path_as_the_cli_takes_it(tmp_path: Path, shell_pwd: bool) -> None:
+    """`cookiecutter ../dorc` from a shell: cookiecutter hands the path to the hooks as typed."""
+    import os
+    import sys
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PWD"}
+    if shell_pwd:
+        env["PWD"] = str(work)
+    template = os.path.relpath(REPO_ROOT, work)
+    cli = Path(sys.executable).with_name("cookiecutter")
+    done = subprocess.run(
+        [str(cli), template, "--no-input", "-o", "out", "include_example=no"],
+        cwd=work, env=env, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    project = work / "out" / "pipeline-config"
+    assert (project / "dorc_runtime" / "names.py").read_bytes() == (REPO_ROOT / "dorc_runtime/names.py").read_bytes()
