@@ -55,13 +55,9 @@ def stack_files(project_name: str, description: str, depth: int, environments: I
     return files
 
 
-def infra_project_name(slug: str) -> str:
-    return f"{slug}-infra"
-
-
 def infra_stacks(slug: str, environments: Iterable[str]) -> Files:
     """``infra/Pulumi.<env>.yaml`` for every environment (``Pulumi.yaml`` is in the template)."""
-    return {f"Pulumi.{env}.yaml": pulumi_stack(infra_project_name(slug), env) for env in environments}
+    return {f"Pulumi.{env}.yaml": pulumi_stack(Naming.infra_project(slug), env) for env in environments}
 
 
 def pipeline_stacks(slug: str, layer: str, pipeline: str, environments: Iterable[str], description: str = "") -> Files:
