@@ -8,6 +8,7 @@ pipeline's ``__main__.py`` under a run name other than ``"__main__"`` so its
 from __future__ import annotations
 
 import ast
+import os
 import runpy
 import sys
 from contextlib import contextmanager
@@ -53,6 +54,12 @@ class Project:
         """The config repository containing ``start`` (default: the current folder)."""
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
+            if (folder / MARKER).is_file() and (folder / "src").is_dir():
+                return cls(folder)
+        # The seed's CONFIG_REPO_PATH: tasks run from outside the config repository find it there.
+        configured = os.environ.get("CONFIG_REPO_PATH")
+        if start is None and configured:
+            folder = (here / configured).resolve()
             if (folder / MARKER).is_file() and (folder / "src").is_dir():
                 return cls(folder)
         raise ProjectError(

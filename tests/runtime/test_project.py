@@ -19,6 +19,15 @@ def test_find_outside(tmp_path: Path) -> None:
         Project.find(tmp_path)
 
 
+def test_find_uses_config_repo_path_from_outside(baked_project: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CONFIG_REPO_PATH", str(baked_project))
+    assert Project.find().root == baked_project
+    monkeypatch.setenv("CONFIG_REPO_PATH", str(tmp_path))
+    with pytest.raises(ProjectError):
+        Project.find()
+
+
 def test_lists_and_resolves(baked_project: Path) -> None:
     project = Project(baked_project)
     assert project.layers() == ["processed", "raw"]
