@@ -1,200 +1,175 @@
-"""The embedded AWS of a local run: moto's server on a free loopback port, and the environment
-that points every boto3 client in the handlers at it.
+"""The embedded AWS of a local run: moto's server in its own process on a free loopback port.
 
-Starting moto costs most of a local run's start-up, so :meth:`EmbeddedAWS.start` does it in a
-thread while the caller loads the definition and the handlers; the endpoint (port) is known at
-once, so handler modules that create clients at import time get the right one.
+The server runs in another process (:mod:`.aws_server`) because importing moto costs ~0.6 s of CPU
+and imports hold the GIL: only another process can do it while the run loads its handlers. The
+port is bound here first, so handler modules that create clients at import time get the right
+endpoint even before the server answers (their requests wait in the socket's queue).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import logging
+import json
 import os
+import re
 import select
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
 
-from ..errors import RealAWSRefused
+from ..errors import DorcError
+from . import aws_server
+from .aws_guard import DUMMY_KEY
+from .aws_server import LOOPBACK, READY
 
-LOOPBACK = "127.0.0.1"
-DUMMY_KEY = "testing"  # moto accepts any credentials; these can never sign a real request
-ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
-SERVICE_ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
-IGNORE_ENDPOINTS_VARIABLE = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
-# Variables that could make boto3 use a real profile or real credentials; a local run drops them.
-DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
+SERVER_SCRIPT = Path(aws_server.__file__)
+# Saving writes only what changed, so this is only reached by a server that is stuck.
+SAVE_TIMEOUT_SECONDS = 120
 
 
-def client_environment(endpoint_url: str, region: str) -> dict[str, str]:
-    """What boto3 in a handler needs to talk to the embedded AWS and nothing else."""
-    return {
-        ENDPOINT_VARIABLE: endpoint_url,
-        "AWS_ACCESS_KEY_ID": DUMMY_KEY,
-        "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
-        "AWS_SESSION_TOKEN": DUMMY_KEY,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        # no shared config or credentials files: a profile's endpoint or keys cannot leak in
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+# Code that mentions one of these probably calls AWS. Only a hint: it decides whether the server
+# starts at once or at the first request, never whether it is there.
+AWS_SDK = re.compile(rb"\b(?:boto3|botocore|aioboto3|aiobotocore|awswrangler)\b")
 
 
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_local_only(environ: Mapping[str, str]) -> None:
-    """Refuse unless every endpoint boto3 would use, in AWS's order of precedence, is loopback."""
-    if environ.get(IGNORE_ENDPOINTS_VARIABLE, "").lower() == "true":
-        raise RealAWSRefused(
-            f"{IGNORE_ENDPOINTS_VARIABLE}=true would make boto3 ignore the local endpoint and call real AWS.",
-            f"unset {IGNORE_ENDPOINTS_VARIABLE} for local runs",
-        )
-    endpoints = {k: v for k, v in environ.items() if k == ENDPOINT_VARIABLE or k.startswith(SERVICE_ENDPOINT_PREFIX)}
-    if ENDPOINT_VARIABLE not in endpoints:
-        raise RealAWSRefused(f"No {ENDPOINT_VARIABLE} is set: boto3 would call real AWS.",
-                             "run through 'invoke run', which starts the embedded AWS")
-    for name, url in sorted(endpoints.items()):
-        if not is_loopback_url(url):
-            raise RealAWSRefused(
-                f"{name}={url} is not a loopback address: a local run would send requests to it.",
-                f"unset {name} (the embedded AWS sets {ENDPOINT_VARIABLE} itself)",
-            )
-
-
-@contextmanager
-def environment(values: Mapping[str, str], dropped: tuple[str, ...] = DROPPED_VARIABLES) -> Iterator[None]:
-    """Set ``values`` (and drop ``dropped``) in ``os.environ`` for the block, then restore."""
-    saved = {k: os.environ.get(k) for k in (*values, *dropped)}
-    for key in dropped:
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def mentions_aws(files: Iterable[Path]) -> bool:
+    """Does any of ``files`` mention an AWS SDK? (reads until the first one that does)"""
+    return any(AWS_SDK.search(file.read_bytes()) for file in files if file.is_file())
 
 
 class EmbeddedAWS:
-    """moto's server in this process, started only if a handler calls AWS.
+    """moto's server in a child process (:mod:`.aws_server`) on a free loopback port.
 
-    The loopback socket is bound at once, so the endpoint is known before any handler is loaded;
-    moto (most of a run's start-up cost) is imported only when the first request is waiting.
-    ``on_ready`` (loading the holding store) runs before that request is answered.
+    The port is bound here, at once, so the endpoint is known before any handler is imported; the
+    child serves on that same socket. :meth:`start_now` starts the child immediately, so that moto
+    loads on another core while the run loads its handlers; :meth:`start_on_first_request` waits
+    until a request is queued on the socket, so a run that never calls AWS pays nothing.
+    :meth:`stop` ends the child whatever happened, after it has saved the holding store.
     """
 
-    def __init__(self, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind((LOOPBACK, 0))
         self._socket.listen(128)
         self.port = int(self._socket.getsockname()[1])
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
-        self._on_ready = on_ready
+        self._lock = threading.Lock()  # the process and its configuration (the watcher thread may spawn)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._config: bytes | None = None
+        self._stderr: IO[bytes] | None = None  # the child's, read if it fails
         self._wake_read, self._wake_write = socket.socketpair()
-        self._server: Any = None
-        self._error: BaseException | None = None
-        self._serving = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="embedded-aws", daemon=True)
+        self._watcher: threading.Thread | None = None
+        self._ready = False
+        self._stopped = False
 
-    def start(self) -> EmbeddedAWS:
-        self._thread.start()
+    def __enter__(self) -> EmbeddedAWS:
         return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start_now(self) -> EmbeddedAWS:
+        with self._lock:
+            self._spawn()
+        return self
+
+    def start_on_first_request(self) -> EmbeddedAWS:
+        self._watcher = threading.Thread(target=self._spawn_on_request, name="embedded-aws", daemon=True)
+        self._watcher.start()
+        return self
+
+    def load(self, store: Path, bucket: str, region: str) -> None:
+        """What the server loads before it answers anything: the holding store (a
+        :class:`.holding_store.HoldingStore` root) and the holding bucket. Saved back at :meth:`stop`."""
+        with self._lock:
+            self._config = json.dumps({"store": str(store), "bucket": bucket, "region": region}).encode() + b"\n"
+            if self._process is not None:
+                self._send_config()
 
     @property
     def started(self) -> bool:
-        """Has a request made the server start?"""
-        return self._serving.is_set()
+        """Has the server loaded the holding store and begun to answer requests?"""
+        if not self._ready and self._process is not None and self._process.stdout is not None:
+            readable, _, _ = select.select([self._process.stdout], [], [], 0)
+            self._ready = bool(readable) and self._process.stdout.readline().strip() == READY.encode()
+        return self._ready
 
-    def _run(self) -> None:
+    def stop(self) -> bool:
+        """End the server; True if it had served (and so has saved the holding store). Safe to call
+        more than once; raises :class:`DorcError` if the server failed."""
+        if self._stopped:
+            return self._ready
+        self._stopped = True
+        self._wake_write.send(b"x")
+        if self._watcher is not None:
+            self._watcher.join()
+        for sock in (self._socket, self._wake_read, self._wake_write):
+            sock.close()
+        with self._lock:
+            process = self._process
+        if process is None:
+            return False
+        assert process.stdin is not None and process.stdout is not None
+        if self.started:
+            with suppress(BrokenPipeError):
+                process.stdin.close()  # "save and exit"; an interrupted wait below leaves it saving
+        else:
+            process.kill()  # it has answered nothing, so there is nothing to save
+        try:
+            process.wait(timeout=SAVE_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise DorcError(f"The embedded AWS did not save the holding store within {SAVE_TIMEOUT_SECONDS} s.",
+                            "run again; if it keeps happening, 'invoke local-reset' starts from an empty store") from None
+        finally:
+            with suppress(BrokenPipeError):
+                process.stdin.close()
+            process.stdout.close()
+        assert self._stderr is not None  # there is a process
+        with self._stderr:
+            if process.returncode not in (0, -signal.SIGKILL):
+                raise DorcError(f"The embedded AWS (moto's server) failed: {self._last_error_line()}",
+                                "check that moto[server] is installed where dorc runs ('pip install \"moto[server]\"')")
+        return self._ready
+
+    def _spawn_on_request(self) -> None:
         readable, _, _ = select.select([self._socket, self._wake_read], [], [])
         if self._wake_read in readable:
             return  # stopped before anything asked for AWS
-        try:
-            from moto.moto_server.werkzeug_app import (
-                DomainDispatcherApplication,
-                MotoRequestHandler,
-                create_backend_app,
-            )
-            from werkzeug.serving import make_server
+        with self._lock:
+            if not self._stopped:
+                self._spawn()
 
-            logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-            if self._on_ready is not None:
-                self._on_ready()
-            # what moto's ThreadedMotoServer does, on the socket that is already listening
-            self._server = make_server(LOOPBACK, self.port, DomainDispatcherApplication(create_backend_app),
-                                       threaded=True, request_handler=MotoRequestHandler,
-                                       fd=self._socket.fileno())
-        except BaseException as exc:  # handed to the caller in stop()
-            self._error = exc
-            return
-        finally:
-            self._serving.set()
-        self._server.serve_forever(poll_interval=0.05)
+    def _spawn(self) -> None:
+        # the child gets no real credentials or endpoints: it never calls AWS, and it should not be able to
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        environment.update(AWS_ACCESS_KEY_ID=DUMMY_KEY, AWS_SECRET_ACCESS_KEY=DUMMY_KEY)
+        fd = self._socket.fileno()
+        self._stderr = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [sys.executable, str(SERVER_SCRIPT), str(fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, pass_fds=(fd,), env=environment,
+        )
+        # the child owns the socket now: if it dies, clients are refused at once instead of waiting
+        self._socket.close()
+        if self._config is not None:
+            self._send_config()
 
-    def stop(self) -> bool:
-        """Stop serving; True if the server had started (and started cleanly)."""
-        self._wake_write.send(b"x")
-        if self.started and self._server is not None:
-            self._server.shutdown()
-        self._thread.join(timeout=5)
-        for sock in (self._wake_read, self._wake_write):
-            sock.close()
-        if self._error is not None:
-            raise self._error
-        return self._server is not None
+    def _send_config(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        with suppress(BrokenPipeError):  # it has died: stop() reports why
+            self._process.stdin.write(self._config or b"")
+            self._process.stdin.flush()
 
-    def ensure_started(self) -> None:
-        """Start now, as if a request had come (for callers that use moto's state directly)."""
-        with socket.create_connection((LOOPBACK, self.port)):
-            self._serving.wait()
-        if self._error is not None:
-            raise self._error
-
-
-class MotoS3:
-    """The embedded server's S3 state, reached directly in-process (no HTTP, no boto3 needed)."""
-
-    def __init__(self, region: str) -> None:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.s3.models import s3_backends
-
-        self.region = region
-        self._backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
-
-    def reset(self) -> None:
-        """Start from nothing: the holding store on disk is the only state a run begins with."""
-        self._backend.reset()
-
-    def buckets(self) -> list[str]:
-        return sorted(self._backend.buckets)
-
-    def create_bucket(self, name: str) -> None:
-        if name not in self._backend.buckets:
-            self._backend.create_bucket(name, self.region)
-
-    def objects(self, bucket: str) -> dict[str, bytes]:
-        from moto.s3.models import FakeKey
-
-        keys = self._backend.buckets[bucket].keys
-        return {name: key.value for name, key in keys.items() if isinstance(key, FakeKey)}
-
-    def put(self, bucket: str, key: str, body: bytes) -> None:
-        self._backend.put_object(bucket, key, body, disable_notification=True)
+    def _last_error_line(self) -> str:
+        assert self._stderr is not None
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else "it exited without saying why"

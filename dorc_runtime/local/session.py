@@ -15,7 +15,8 @@ from ..names import check_environment
 from ..naming import LOCAL_ACCOUNT, LOCAL_ENVIRONMENT, Naming
 from ..project import Project
 from . import capture
-from .embedded_aws import EmbeddedAWS, MotoS3, check_local_only, client_environment, environment
+from .aws_guard import check_local_only, client_environment, environment
+from .embedded_aws import EmbeddedAWS, mentions_aws
 from .handlers import FunctionGate
 from .holding_store import HoldingStore
 
@@ -56,27 +57,29 @@ class LocalSettings:
 
 class LocalSession:
     """``with LocalSession(settings) as session:`` handlers may be loaded and run, with boto3
-    pointed at the embedded AWS. On exit, whatever happened, the holding store is saved and the
-    process is as it was."""
+    pointed at the embedded AWS. On exit, whatever happened, the holding store is saved, the
+    server process has ended and this process is as it was."""
 
     def __init__(self, settings: LocalSettings, store: HoldingStore | None = None) -> None:
         self.settings = settings
         self.store = store or HoldingStore.of_project(settings.project.root)
         self.gate = FunctionGate()
-        self.aws = EmbeddedAWS(on_ready=self._prepare_s3)
-        self._stack = ExitStack()
-        self._s3: MotoS3 | None = None
+        self.aws = EmbeddedAWS()
 
     def __enter__(self) -> LocalSession:
         with ExitStack() as stack:
+            stack.callback(self.aws.stop)
             stack.enter_context(environment(client_environment(self.aws.endpoint_url, self.settings.region)))
             # the environment the handlers will see, in AWS's precedence order, before any of them
             # is even imported
             check_local_only(os.environ)
             stack.enter_context(capture.installed())
             stack.callback(self.gate.close)
-            self.aws.start()
-            stack.callback(self._stop_and_save)
+            self.aws.load(self.store.root, self.settings.holding_bucket, self.settings.region)
+            if self.uses_aws():
+                self.aws.start_now()  # moto loads on another core while the handlers load here
+            else:
+                self.aws.start_on_first_request()
             self._stack = stack.pop_all()
         return self
 
@@ -92,14 +95,7 @@ class LocalSession:
         """Where the holding bucket's objects are on disk after the run."""
         return self.store.bucket_dir(self.settings.holding_bucket)
 
-    def _prepare_s3(self) -> None:
-        s3 = MotoS3(self.settings.region)
-        s3.reset()
-        self.store.load_into(s3)
-        s3.create_bucket(self.settings.holding_bucket)
-        self._s3 = s3
-
-    def _stop_and_save(self) -> None:
-        # nothing can have changed if no handler called AWS (the server never started)
-        if self.aws.stop() and self._s3 is not None:
-            self.store.save_from(self._s3)
+    def uses_aws(self) -> bool:
+        """Does the project's code look like it calls AWS? Each function's own modules
+        (``src/<layer>/<pipeline>/src/<function>/*.py``) are read until one mentions an AWS SDK."""
+        return mentions_aws(self.settings.project.src.glob("*/*/src/*/*.py"))

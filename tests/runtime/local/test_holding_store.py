@@ -7,7 +7,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from dorc_runtime.local.embedded_aws import EmbeddedAWS, MotoS3, client_environment, environment
+from dorc_runtime.local.aws_guard import client_environment, environment
+from dorc_runtime.local.embedded_aws import EmbeddedAWS
 from dorc_runtime.local.holding_store import HoldingStore, decode_key, encode_key
 
 
@@ -67,20 +68,14 @@ def test_moto_server_persists_what_boto3_wrote(tmp_path):
     store.path_of("holding-bucket", "old/object.txt").parent.mkdir(parents=True)
     store.path_of("holding-bucket", "old/object.txt").write_bytes(b"from an earlier run")
 
-    def ready() -> None:
-        s3 = MotoS3("eu-west-2")
-        s3.reset()
-        store.load_into(s3)
-
-    aws = EmbeddedAWS(on_ready=ready).start()
-    try:
+    with EmbeddedAWS() as aws:
+        aws.load(store.root, "holding-bucket", "eu-west-2")
+        aws.start_on_first_request()
         with environment(client_environment(aws.endpoint_url, "eu-west-2")):
             client = boto3.client("s3")  # its first request starts the server
             assert client.get_object(Bucket="holding-bucket", Key="old/object.txt")["Body"].read() == b"from an earlier run"
             client.put_object(Bucket="holding-bucket", Key="new/object.txt", Body=b"new")
-        store.save_from(MotoS3("eu-west-2"))
-    finally:
-        assert aws.stop() is True
+        assert aws.stop() is True  # saved by the server process as it ends
     assert store.path_of("holding-bucket", "new/object.txt").read_bytes() == b"new"
     assert store.path_of("holding-bucket", "old/object.txt").read_bytes() == b"from an earlier run"
 
@@ -117,10 +112,3 @@ def test_local_reset_task(project, monkeypatch, capsys):
     assert not Path(saved).exists()
     local_reset(Context(), yes=True)
     assert "already empty" in capsys.readouterr().out
-
-
-def test_the_server_does_not_start_when_nothing_calls_aws():
-    loaded = []
-    aws = EmbeddedAWS(on_ready=lambda: loaded.append(True)).start()
-    assert aws.stop() is False
-    assert loaded == [] and not aws.started

@@ -10,6 +10,7 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 from dorc_runtime.tasks.local import call, run
+from tests.runtime.local.processes import servers_under
 
 FIRST = """
 import os
@@ -92,6 +93,7 @@ def test_handler_exception_names_state_error_and_cause_and_keeps_earlier_writes(
 
     assert "raw/chain FAILED at state 'second': CensusBroken: the census is broken" in message
     assert chain.stored("first/done.txt").read_text() == "kept"
+    assert servers_under() == set()  # the server process ended with the run
     out = capsys.readouterr().out
     assert "first wrote first/done.txt" in out
     assert 'raise CensusBroken("the census is broken")' in out  # the handler's traceback
@@ -113,6 +115,7 @@ def test_handler_that_never_returns_times_out(chain):
     message = run_failing(pipeline="chain", event='{"mode": "sleep"}')
     assert "FAILED at state 'second': States.Timeout" in message
     assert chain.stored("first/done.txt").exists()
+    assert servers_under() == set()
 
 
 def test_output_file_on_failure(chain, tmp_path):
@@ -154,6 +157,7 @@ def test_call_missing_function(chain):
     with pytest.raises(Exit) as raised:
         call(Context(), "third", pipeline="chain")
     assert "Pipeline raw/chain has no function 'third'" in str(raised.value.message)
+    assert servers_under() == set()
 
 
 def test_call_failures_are_named(chain):
@@ -170,6 +174,7 @@ def test_refuses_when_boto3_would_reach_real_aws(chain, monkeypatch):
     message = run_failing(pipeline="chain")
     assert "AWS_ENDPOINT_URL_S3=https://s3.eu-west-2.amazonaws.com is not a loopback address" in message
     assert not chain.stored("first/done.txt").exists()  # no handler ran
+    assert servers_under() == set()
 
 
 def test_environment_is_restored_after_a_run(chain, monkeypatch):

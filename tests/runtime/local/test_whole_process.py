@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.runtime.local.processes import servers_under, wait_until_ended
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -56,3 +61,58 @@ def test_tasks_are_listed_with_help(project):
         assert f"  {name} " in listed.stdout
     helped = invoke(project, "--help", "run")
     assert "--event" in helped.stdout and "@file.json" in helped.stdout
+
+
+WRITE_THEN_WAIT = {
+    "write": """
+import os
+import boto3
+
+def handler(event, context):
+    boto3.client("s3").put_object(Bucket=os.environ["DORC_HOLDING_BUCKET"], Key="written.txt", Body=b"kept")
+    return event
+""",
+    "wait": """
+import pathlib
+import time
+
+def handler(event, context):
+    pathlib.Path(event["marker"]).write_text("waiting")
+    time.sleep(600)
+""",
+}
+
+
+def start_waiting_run(project, marker: Path) -> tuple[subprocess.Popen, set[int]]:
+    """`invoke run` of write -> wait, in its own process group as a terminal would start it; returns
+    once the second handler is waiting, with the run's server processes."""
+    project.pipeline("raw", "slow", 'Function(name="write", next_function="wait"), '
+                     'Function(name="wait", timeout_seconds=900)', WRITE_THEN_WAIT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    run = subprocess.Popen([sys.executable, "-m", "invoke", "run", "slow", "--event", json.dumps({"marker": str(marker)})],
+                           cwd=project.root, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True)
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    servers = servers_under(run.pid)
+    assert len(servers) == 1
+    return run, servers
+
+
+def test_ctrl_c_saves_the_holding_store_and_ends_the_server(project, tmp_path):
+    run, servers = start_waiting_run(project, tmp_path / "waiting")
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    run.communicate(timeout=120)
+    assert run.returncode != 0
+    assert wait_until_ended(servers) == set()
+    assert project.stored("written.txt").read_text() == "kept"
+
+
+def test_a_killed_run_still_saves_and_leaves_no_server(project, tmp_path):
+    run, servers = start_waiting_run(project, tmp_path / "waiting")
+    run.kill()  # no cleanup at all in the run: the server sees its stdin close
+    run.communicate(timeout=120)
+    assert wait_until_ended(servers) == set()
+    assert project.stored("written.txt").read_text() == "kept"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dorc_runtime.errors import RealAWSRefused
-from dorc_runtime.local.embedded_aws import check_local_only, client_environment, is_loopback_url
+from dorc_runtime.local.aws_guard import check_local_only, client_environment, is_loopback_url
 
 
 @pytest.mark.parametrize("url, loopback", [

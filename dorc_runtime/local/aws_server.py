@@ -1,0 +1,124 @@
+"""The embedded AWS's own process: moto's server on a loopback socket the run hands over, with
+the holding store loaded into it before the first request and saved from it at the end.
+
+It is a separate process so that importing moto (~0.6 s of CPU, and imports hold the GIL) runs on
+another core while the run loads the definition and the handlers. :class:`.embedded_aws.EmbeddedAWS`
+starts it as ``python aws_server.py FD`` and talks to it through its standard streams:
+
+* stdin, one JSON line: ``{"store": DIR, "bucket": NAME, "region": REGION}``. Then nothing until the
+  run closes it, which means "save the holding store and exit". The run closes it when it ends, and
+  so does the kernel if the run dies, so this process never outlives the run for long.
+* stdout: ``ready`` once the store is loaded and the server accepts requests.
+* stderr: a traceback if it fails.
+
+Ctrl-C reaches the whole process group; this process ignores it and lets the run decide, so an
+interrupted run still saves what its handlers wrote.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+if __package__:
+    from .holding_store import HoldingStore
+else:
+    # Run by path, not with -m, so that the dorc_runtime package (pydantic models, ~0.25 s) is not
+    # imported here. holding_store (stdlib only) is this file's sibling; the folder then leaves
+    # sys.path so that no other sibling (context.py, runner.py, ...) shadows a module moto imports.
+    from holding_store import HoldingStore  # type: ignore[no-redef]
+
+    del sys.path[0]
+
+LOOPBACK = "127.0.0.1"
+READY = "ready"
+
+
+class MotoS3:
+    """The server's S3 state, reached directly in-process (no HTTP, no boto3 needed)."""
+
+    def __init__(self, region: str) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        self.region = region
+        self._backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+    def buckets(self) -> list[str]:
+        return sorted(self._backend.buckets)
+
+    def create_bucket(self, name: str) -> None:
+        if name not in self._backend.buckets:
+            self._backend.create_bucket(name, self.region)
+
+    def objects(self, bucket: str) -> dict[str, bytes]:
+        from moto.s3.models import FakeKey
+
+        keys = self._backend.buckets[bucket].keys
+        return {name: key.value for name, key in keys.items() if isinstance(key, FakeKey)}
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        self._backend.put_object(bucket, key, body, disable_notification=True)
+
+
+def moto_application() -> Any:
+    """moto's WSGI application for every service (what ``moto_server`` serves). The slow part."""
+    import logging
+
+    import moto.s3.models  # noqa: F401  - the holding store needs it before the first request
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def serve(fd: int) -> None:
+    """Serve on the listening socket ``fd`` until stdin ends; see the module docstring."""
+    # importing moto makes ~10^5 objects that live as long as the process: collecting during the
+    # import is wasted work on the run's critical path (~15 % of it). Freezing them afterwards also
+    # keeps later collections from scanning them again.
+    gc.disable()
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    application = moto_application()
+    line = sys.stdin.readline()
+    if not line:
+        return  # the run ended (or needed no AWS) before telling us what to load
+    config = json.loads(line)
+    s3 = MotoS3(config["region"])
+    store = HoldingStore(Path(config["store"]))
+    store.load_into(s3)
+    s3.create_bucket(config["bucket"])
+    gc.freeze()
+    gc.enable()
+    # what moto's ThreadedMotoServer does, on the socket the run already bound and listens on
+    server = make_server(LOOPBACK, 0, application, threaded=True, request_handler=MotoRequestHandler, fd=fd)
+    # shutdown() waits up to one poll interval: keep the end of a run quick
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    sys.stdout.write(f"{READY}\n")
+    sys.stdout.flush()
+    sys.stdin.read()  # blocks until the run closes our stdin (or dies)
+    server.shutdown()
+    store.save_from(s3)
+
+
+def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(int(argv[1]))
+    # the store is saved and nothing else is kept: skip tearing down moto's modules and threads
+    # (~0.2 s), which the run would wait for
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
