@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from .errors import DefinitionError, DorcError, ProjectError
-from .models.definition import NextFunctionTypes, PipelineDefinition
+
+if TYPE_CHECKING:
+    from .models.definition import PipelineDefinition
 
 SETTINGS_MODULE = "project_settings"
 LOAD_RUN_NAME = "__dorc_load__"
@@ -126,6 +127,12 @@ class Project:
 
 
 def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefinition:
+    # imported here, not at the top, so that the invoke tasks (which import this module) do not
+    # load pydantic before a task needs it
+    from pydantic import ValidationError
+
+    from .models.definition import PipelineDefinition
+
     rel = main
     with on_sys_path(project_root):
         try:
@@ -156,6 +163,8 @@ def _pydantic_message(err: dict) -> str:
 
 def folder_problems(definition: PipelineDefinition, project: Project | None = None) -> list[str]:
     """Problems between a definition and its folders (function folders, handlers, downstreams)."""
+    from .models.definition import NextFunctionTypes
+
     problems: list[str] = []
     src = definition.pipeline_dir / "src"
     folders = {p.name for p in _visible_dirs(src)}

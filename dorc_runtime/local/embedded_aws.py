@@ -21,12 +21,15 @@ import threading
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..errors import DorcError
 from . import aws_server
 from .aws_guard import DUMMY_KEY
 from .aws_server import LOOPBACK, READY
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 SERVER_SCRIPT = Path(aws_server.__file__)
 # Saving writes only what changed, so this is only reached by a server that is stuck.
@@ -41,6 +44,12 @@ AWS_SDK = re.compile(rb"\b(?:boto3|botocore|aioboto3|aiobotocore|awswrangler)\b"
 def mentions_aws(files: Iterable[Path]) -> bool:
     """Does any of ``files`` mention an AWS SDK? (reads until the first one that does)"""
     return any(AWS_SDK.search(file.read_bytes()) for file in files if file.is_file())
+
+
+def code_mentions_aws(project: Project) -> bool:
+    """Does any function's own code (``src/<layer>/<pipeline>/src/<function>/*.py``) mention an
+    AWS SDK?"""
+    return mentions_aws(project.src.glob("*/*/src/*/*.py"))
 
 
 class EmbeddedAWS:
@@ -75,8 +84,10 @@ class EmbeddedAWS:
         self.stop()
 
     def start_now(self) -> EmbeddedAWS:
+        """Start the process now (once); it imports moto, then waits for :meth:`load`."""
         with self._lock:
-            self._spawn()
+            if self._process is None:
+                self._spawn()
         return self
 
     def start_on_first_request(self) -> EmbeddedAWS:
@@ -91,6 +102,12 @@ class EmbeddedAWS:
             self._config = json.dumps({"store": str(store), "bucket": bucket, "region": region}).encode() + b"\n"
             if self._process is not None:
                 self._send_config()
+
+    @property
+    def spawned(self) -> bool:
+        """Has the process been started (whether or not it answers yet)?"""
+        with self._lock:
+            return self._process is not None
 
     @property
     def started(self) -> bool:

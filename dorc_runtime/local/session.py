@@ -16,7 +16,7 @@ from ..naming import LOCAL_ACCOUNT, LOCAL_ENVIRONMENT, Naming
 from ..project import Project
 from . import capture
 from .aws_guard import check_local_only, client_environment, environment
-from .embedded_aws import EmbeddedAWS, mentions_aws
+from .embedded_aws import EmbeddedAWS, code_mentions_aws
 from .handlers import FunctionGate
 from .holding_store import HoldingStore
 
@@ -60,11 +60,14 @@ class LocalSession:
     pointed at the embedded AWS. On exit, whatever happened, the holding store is saved, the
     server process has ended and this process is as it was."""
 
-    def __init__(self, settings: LocalSettings, store: HoldingStore | None = None) -> None:
+    def __init__(self, settings: LocalSettings, store: HoldingStore | None = None,
+                 aws: EmbeddedAWS | None = None) -> None:
+        """``aws``: an embedded AWS made earlier, whose process may already have started
+        (``invoke run`` starts it before it imports the rest, so that moto loads meanwhile)."""
         self.settings = settings
         self.store = store or HoldingStore.of_project(settings.project.root)
         self.gate = FunctionGate()
-        self.aws = EmbeddedAWS()
+        self.aws = aws or EmbeddedAWS()
 
     def __enter__(self) -> LocalSession:
         with ExitStack() as stack:
@@ -76,7 +79,7 @@ class LocalSession:
             stack.enter_context(capture.installed())
             stack.callback(self.gate.close)
             self.aws.load(self.store.root, self.settings.holding_bucket, self.settings.region)
-            if self.uses_aws():
+            if self.aws.spawned or self.uses_aws():
                 self.aws.start_now()  # moto loads on another core while the handlers load here
             else:
                 self.aws.start_on_first_request()
@@ -98,4 +101,4 @@ class LocalSession:
     def uses_aws(self) -> bool:
         """Does the project's code look like it calls AWS? Each function's own modules
         (``src/<layer>/<pipeline>/src/<function>/*.py``) are read until one mentions an AWS SDK."""
-        return mentions_aws(self.settings.project.src.glob("*/*/src/*/*.py"))
+        return code_mentions_aws(self.settings.project)

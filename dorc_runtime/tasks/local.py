@@ -22,6 +22,17 @@ _LAYER = "the pipeline's layer (may be left out when the name is unique)"
 _ENV = "environment whose names to use (default: local, with moto's account)"
 
 
+def _early_aws(project: Project):  # noqa: ANN202 - an EmbeddedAWS, a context manager that stops it
+    """The embedded AWS, its process started at once if the functions' code mentions an AWS SDK:
+    before the rest of the run is even imported, so that it imports moto (~0.5 s) on another core
+    while this process imports dorc's models, reads the settings and loads the handlers. The
+    session tells it what to load; otherwise the session starts it at the first request."""
+    from ..local.embedded_aws import EmbeddedAWS, code_mentions_aws
+
+    aws = EmbeddedAWS()
+    return aws.start_now() if code_mentions_aws(project) else aws
+
+
 def _relative(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -41,22 +52,23 @@ def _relative(path: Path) -> str:
 @cli_errors
 def run(c, pipeline, layer=None, event=None, output=None, env=None):
     """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto)."""
-    from ..events import parse_event
-    from ..local.console import RunConsole, lambda_cause
-    from ..local.runner import LocalRun
-    from ..local.session import LocalSession, LocalSettings
-
     project = Project.find()
-    payload = parse_event(event, base=Path.cwd())
-    layer, name = project.resolve_pipeline(pipeline, layer)
-    settings = LocalSettings.of(project, env)
-    console = RunConsole()
-    with LocalSession(settings) as session:
-        local = LocalRun(session, layer, name, recorder=console.invocation)
-        console.watch(p.asl for p in local.pipelines)
-        console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
-                     f"holding store s3://{settings.holding_bucket})")
-        execution = local.execute(payload, on_event=console.event)
+    with _early_aws(project) as aws:
+        from ..events import parse_event
+        from ..local.console import RunConsole, lambda_cause
+        from ..local.runner import LocalRun
+        from ..local.session import LocalSession, LocalSettings
+
+        payload = parse_event(event, base=Path.cwd())
+        layer, name = project.resolve_pipeline(pipeline, layer)
+        settings = LocalSettings.of(project, env)
+        console = RunConsole()
+        with LocalSession(settings, aws=aws) as session:
+            local = LocalRun(session, layer, name, recorder=console.invocation)
+            console.watch(p.asl for p in local.pipelines)
+            console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
+                         f"holding store s3://{settings.holding_bucket})")
+            execution = local.execute(payload, on_event=console.event)
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     took = execution.stopped - execution.started
@@ -87,25 +99,26 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
 @cli_errors
 def call(c, function, pipeline, layer=None, event=None, env=None):
     """Call one function's handler locally, as its pipeline would (same context and embedded AWS)."""
-    from ..events import parse_event
-    from ..local.console import RunConsole
-    from ..local.runner import call_function
-    from ..local.session import LocalSession, LocalSettings
-
     project = Project.find()
-    payload = parse_event(event, base=Path.cwd())
-    layer, name = project.resolve_pipeline(pipeline, layer)
-    settings = LocalSettings.of(project, env)
-    console = RunConsole()
+    with _early_aws(project) as aws:
+        from ..events import parse_event
+        from ..local.console import RunConsole
+        from ..local.runner import call_function
+        from ..local.session import LocalSession, LocalSettings
 
-    def show(record) -> None:  # noqa: ANN001
-        for line in record.lines:
-            console.line(f"  | {line}")
-        console.line(f"{record.spec.name}: {'failed' if record.error else 'returned'} "
-                     f"in {record.duration * 1000:.1f} ms")
+        payload = parse_event(event, base=Path.cwd())
+        layer, name = project.resolve_pipeline(pipeline, layer)
+        settings = LocalSettings.of(project, env)
+        console = RunConsole()
 
-    with LocalSession(settings) as session:
-        result = call_function(session, layer, name, function, payload, recorder=show)
+        def show(record) -> None:  # noqa: ANN001
+            for line in record.lines:
+                console.line(f"  | {line}")
+            console.line(f"{record.spec.name}: {'failed' if record.error else 'returned'} "
+                         f"in {record.duration * 1000:.1f} ms")
+
+        with LocalSession(settings, aws=aws) as session:
+            result = call_function(session, layer, name, function, payload, recorder=show)
     console.output(result)
 
 

@@ -100,3 +100,19 @@ def test_a_session_starts_the_server_at_once_only_for_code_that_calls_aws(projec
     with LocalSession(LocalSettings.of(Project.find())):
         assert bool(servers_under()) is starts_now
     assert servers_under() == set()
+
+
+def test_a_session_uses_a_server_started_before_it(project):
+    """``invoke run`` starts the server before it imports the rest; the session then uses it,
+    even for code that does not mention an SDK, and saves what it got at the end."""
+    project.pipeline("raw", "p", 'Function(name="f")', {"f": NOOP_HANDLER})
+    settings = LocalSettings.of(Project.find())
+    with EmbeddedAWS().start_now() as aws:
+        server = servers_under()
+        assert len(server) == 1
+        with LocalSession(settings, aws=aws) as session:
+            assert session.endpoint_url == aws.endpoint_url
+            assert servers_under() == server
+            put(aws, "early.txt", b"saved", bucket=settings.holding_bucket)
+        assert servers_under() == set()
+    assert (session.holding_path() / "early.txt").read_bytes() == b"saved"
