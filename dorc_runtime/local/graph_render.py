@@ -26,12 +26,17 @@ def _quote(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def to_mermaid(graph: StateGraph) -> str:
-    lines = ["flowchart TD"]
+def _cluster_tree(graph: StateGraph) -> tuple[dict[str | None, list[str]], dict[str, str]]:
+    """Boxes (Parallel branches, Map items) by parent box, and their labels: both renderers nest them."""
     children: dict[str | None, list[str]] = defaultdict(list)
     for cluster in graph.clusters:
         children[cluster.parent].append(cluster.id)
-    labels = {c.id: c.label for c in graph.clusters}
+    return children, {c.id: c.label for c in graph.clusters}
+
+
+def to_mermaid(graph: StateGraph) -> str:
+    lines = ["flowchart TD"]
+    children, labels = _cluster_tree(graph)
 
     def emit(cluster: str | None, indent: str) -> None:
         for node in graph.nodes:
@@ -65,10 +70,7 @@ _DOT_SHAPES = {START: "circle", END: "doublecircle", "pipeline": "component", "c
 def to_dot(graph: StateGraph) -> str:
     lines = ["digraph state_machine {", '  node [shape=box, style=rounded, fontname="Helvetica"];',
              '  edge [fontname="Helvetica", fontsize=10];']
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for cluster in graph.clusters:
-        children[cluster.parent].append(cluster.id)
-    labels = {c.id: c.label for c in graph.clusters}
+    children, labels = _cluster_tree(graph)
 
     def emit(cluster: str | None, indent: str) -> None:
         for node in graph.nodes:
