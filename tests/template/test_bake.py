@@ -136,15 +136,20 @@ def test_dockerfile_passes_hadolint(baked_project: Path) -> None:
     assert 'CMD ["lambda.handler"]' in text
 
 
-def test_generated_project_tests_pass(baked_project: Path, project_copy) -> None:
-    project = project_copy(baked_project)
-    result = subprocess.run(
+def _run_project_tests(project: Path) -> subprocess.CompletedProcess:
+    """The generated project's own test suite, with this (shared) environment's Python."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_generated_project_tests_pass(baked_project: Path, project_copy) -> None:
+    project = project_copy(baked_project)
+    result = _run_project_tests(project)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
 
@@ -181,11 +186,5 @@ def test_varied_answers_bake_a_valid_project(bake, case: str) -> None:
 
 def test_one_layer_project_runs_its_own_tests(bake, project_copy) -> None:
     project = project_copy(bake(**VARIED["one-layer"]))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = _run_project_tests(project)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
