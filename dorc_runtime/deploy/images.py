@@ -16,10 +16,12 @@ from pathlib import Path
 DOCKERFILE = "Dockerfile"
 REQUIREMENTS = "requirements.txt"
 TAG_LENGTH = 20
-# Byte-code caches and editor droppings change without the code changing.
-IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+# Byte-code caches and editor droppings change without the code changing; virtual environments,
+# git data, dorc's own state and .env (secrets) never belong in a package. The template's
+# .dockerignore lists the same names for people who run `docker build` by hand.
+IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", ".git", ".dorc"})
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
-IGNORED_NAMES = frozenset({".DS_Store"})
+IGNORED_NAMES = frozenset({".DS_Store", ".env"})
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class Registration:
 
 
 def physical_name(typ: str, inputs: dict[str, Any]) -> str | None:
-    for key in ("name", "bucket", "imageName"):
+    for key in ("name", "bucket"):
         value = inputs.get(key)
         if isinstance(value, str):
             return value
@@ -70,9 +70,6 @@ def mock_state(typ: str, name: str, inputs: dict[str, Any], region: str, account
     elif typ == "aws:ec2/securityGroup:SecurityGroup":
         ident = f"sg-{short_hash(physical, 17)}"
         arn = arns.ec2("security-group", ident)
-    elif typ == "docker:index/image:Image":
-        repository = str(inputs.get("imageName", name)).rsplit(":", 1)[0]
-        state["repoDigest"] = f"{repository}@sha256:{short_hash(str(inputs), 64)}"
     state.setdefault("arn", arn)
     return ident, state
 
@@ -96,16 +93,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
             self.registrations.append(registration)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            registry = Arns(self.region, self.account).ecr_registry()
-            return {
-                "userName": "AWS",
-                "password": "mock-token",
-                "authorizationToken": "mock-token",
-                "proxyEndpoint": f"https://{registry}",
-                "expiresAt": "2100-01-01T00:00:00Z",
-                "id": registry,
-            }
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.account, "arn": f"arn:aws:iam::{self.account}:root", "userId": "mock"}
         if args.token == "aws:index/getRegion:getRegion":

@@ -19,8 +19,9 @@ from ...models.definition import CronTrigger, Function, NextFunctionTypes, Pipel
 from ...naming import ENV_ENVIRONMENT
 from .. import iam
 from ..context import DeployContext, base_tags
-from ..images import PackageInputs, content_tag, docker_platform, package_inputs
+from ..images import PackageInputs, package_inputs
 from ..packaging import PACKAGER
+from ..publish.assets import image_asset
 from .events import failure_pattern, s3_object_created_pattern
 
 DORC_ENV_PREFIX = ENV_ENVIRONMENT.split("_")[0] + "_"  # "DORC_": reserved for dorc's own variables
@@ -95,7 +96,6 @@ class Pipeline(pulumi.ComponentResource):
         self.machine = build_state_machine(definition, resolver)
         self.state_machine_arn = naming.state_machine_arn(context.region, context.account, self.layer, self.pipeline)
 
-        self._token = None
         self.lambda_role = self._lambda_role()
         self.functions = {fn.name: self._function(fn) for fn in definition.functions}
         self.state_machine = self._state_machine()
@@ -167,36 +167,12 @@ class Pipeline(pulumi.ComponentResource):
             python_version=self.context.universal.python_version,
         )
 
-    def _registry_token(self):
-        """One ECR login for the pipeline's pushes (a credential, not an infrastructure lookup)."""
-        if self._token is None:
-            self._token = aws.ecr.get_authorization_token_output(
-                registry_id=self.context.account, opts=pulumi.InvokeOutputOptions(parent=self)
-            )
-        return self._token
-
-    def _image(self, fn: Function, inputs: PackageInputs) -> pulumi.Output[str]:
-        import pulumi_docker as docker  # only image functions need the Docker provider
-
+    def _image_uri(self, fn: Function) -> str:
+        """``<repository>:<content tag>``: the publish stage pushed it before this stack runs, once
+        for every environment, so the stack only names it (no image resource, no build here)."""
         ctx = self.context
         repository_url = ctx.naming.ecr_repository_url(ctx.region, ctx.account, self.layer, self.pipeline, fn.name)
-        token = self._registry_token()
-        image = docker.Image(
-            f"{fn.name}-image",
-            image_name=f"{repository_url}:{content_tag(inputs)}",
-            build=docker.DockerBuildArgs(
-                context=relative(inputs.project_root),
-                dockerfile=relative(inputs.project_root / "Dockerfile"),
-                args={"CODE_PATH": inputs.code_path},
-                platform=docker_platform(fn.architecture),
-            ),
-            registry=docker.RegistryArgs(server=repository_url, username=token.user_name, password=token.password),
-            # The tag is the content hash: a new tag is a new image, the same tag needs no build.
-            # Docker's own context digest covers the whole project, so it would rebuild every
-            # function (and push an existing tag to an immutable repository) on any change.
-            opts=self._child(ignore_changes=["build"]),
-        )
-        return image.image_name
+        return image_asset(self.definition, fn, ctx.naming).uri(repository_url)
 
     def _function(self, fn: Function) -> aws.lambda_.Function:
         ctx, naming, config = self.context, self.context.naming, self.config
@@ -208,15 +184,14 @@ class Pipeline(pulumi.ComponentResource):
             tags=self.tags,
             opts=self._child(),
         )
-        inputs = self._package_inputs(fn)
         environment = function_environment(
             naming.handler_environment(ctx.account, self.layer, self.pipeline, fn.name), fn, where
         )
         package: dict = {}
         if fn.package_type == "image":
-            package = {"package_type": "Image", "image_uri": self._image(fn, inputs)}
+            package = {"package_type": "Image", "image_uri": self._image_uri(fn)}
         else:
-            archive = PACKAGER.get().package(inputs, naming.lambda_function(self.layer, self.pipeline, fn.name))
+            archive = PACKAGER.get().package(self._package_inputs(fn), naming.lambda_function(self.layer, self.pipeline, fn.name))
             package = {
                 "package_type": "Zip",
                 "runtime": f"python{ctx.universal.python_version}",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from dorc_runtime.deploy.images import content_tag, package_inputs
 from dorc_runtime.deploy.plan import Plan
+from dorc_runtime.deploy.publish import image_asset
+from dorc_runtime.project import Project
 from dorc_runtime.naming import Naming
 
 ACCOUNT, REGION = "111122223333", "eu-west-2"
@@ -23,7 +24,6 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 SFN = "aws:sfn/stateMachine:StateMachine"
-IMAGE = "docker:index/image:Image"
 
 
 def by_name(plan: Plan, typ: str, stack: str) -> dict:
@@ -118,14 +118,14 @@ def test_pipeline_resource_counts(census_plan: Plan) -> None:
         return Counter(short(r.type) for r in census_plan.resources if r.stack == stack)
 
     assert counts(RAW) == Counter(
-        Image=3, Function=3, LogGroup=4, Role=3, RolePolicy=3, StateMachine=1, EventRule=2, EventTarget=2
+        Function=3, LogGroup=4, Role=3, RolePolicy=3, StateMachine=1, EventRule=2, EventTarget=2
     )
-    # a zip function has no image; an S3 trigger instead of cron
+    # an S3 trigger instead of cron
     assert counts(PROCESSED) == Counter(
-        Image=1, Function=2, LogGroup=3, Role=3, RolePolicy=3, StateMachine=1, EventRule=2, EventTarget=2
+        Function=2, LogGroup=3, Role=3, RolePolicy=3, StateMachine=1, EventRule=2, EventTarget=2
     )
     # Express: no trigger, no failure rule (Step Functions emits status events for Standard only)
-    assert counts(QUICK) == Counter(Image=1, Function=1, LogGroup=2, Role=2, RolePolicy=2, StateMachine=1)
+    assert counts(QUICK) == Counter(Function=1, LogGroup=2, Role=2, RolePolicy=2, StateMachine=1)
 
 
 def test_lambda_settings_names_and_environment(census_plan: Plan, census_root) -> None:
@@ -140,26 +140,18 @@ def test_lambda_settings_names_and_environment(census_plan: Plan, census_root) -
         "MODE": "strict",
     }
     assert fetch["role"] == f"arn:aws:iam::{ACCOUNT}:role/{NAMING.lambda_role('raw', 'census')}"
-    tag = content_tag(
-        package_inputs(
-            census_root, census_root / "src/raw/census", "fetch", package_type="image", architecture="x86_64", python_version="3.12"
-        )
-    )
-    assert fetch["imageUri"] == f"{NAMING.ecr_repository_url(REGION, ACCOUNT, 'raw', 'census', 'fetch')}:{tag}"
+    definition = Project(census_root).load("raw", "census")
+    tag = image_asset(definition, definition.function("fetch"), NAMING).tag
+    assert fetch["imageUri"] == f"111122223333.dkr.ecr.eu-west-2.amazonaws.com/acme-data/raw/census/fetch:{tag}"
 
 
-def test_images_build_each_function_folder_for_its_platform(census_plan: Plan) -> None:
-    images = by_name(census_plan, IMAGE, PROCESSED)
-    build = images["aggregate-image"].inputs["build"]
-    # paths are relative to the pipeline folder, where Pulumi runs the program
-    assert build == {
-        "context": "../../..",
-        "dockerfile": "../../../Dockerfile",
-        "args": {"CODE_PATH": "src/processed/census/src/aggregate"},
-        "platform": "linux/arm64",
-    }
-    registry = images["aggregate-image"].inputs["registry"]
-    assert registry["server"] == NAMING.ecr_repository_url(REGION, ACCOUNT, "processed", "census", "aggregate")
+def test_pipeline_stacks_only_name_their_images(census_plan: Plan) -> None:
+    """The publish stage builds and pushes before the pipeline stacks run; the stacks hold no
+    image resource of their own (none per environment) and no registry login."""
+    assert {r.type for r in census_plan.resources if r.type.startswith("docker:")} == set()
+    aggregate = by_name(census_plan, LAMBDA, PROCESSED)["aggregate"].inputs
+    assert aggregate["architectures"] == ["arm64"]
+    assert aggregate["imageUri"].startswith("111122223333.dkr.ecr.eu-west-2.amazonaws.com/acme-data/processed/census/aggregate:")
 
 
 def test_zip_function(census_plan: Plan) -> None:
