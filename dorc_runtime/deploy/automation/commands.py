@@ -38,6 +38,8 @@ class Seams:
     interactive: bool
     ask: Callable[[str], bool]
     needs_docker: Callable[[Layout, StackPlan], bool]
+    # deploy's publish stage (images to the registry), run between universal and the pipelines
+    publish: Callable[[Session, StackPlan], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ def run_deploy(
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
     preflight(needs, session.settings, session.backend, seams.probes)
     confirm(plan, yes, seams.interactive, seams.ask)
-    return ApplyExecutor(_runner(session, seams), seams.progress).execute(plan)
+    publish = seams.publish
+    before_pipelines = (lambda: publish(session, plan)) if publish else None
+    return ApplyExecutor(_runner(session, seams), seams.progress, before_pipelines).execute(plan)
 
 
 def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
@@ -144,6 +148,16 @@ def needs_docker(layout: Layout, plan: StackPlan) -> bool:
     return False
 
 
+def pipelines_of(plan: StackPlan) -> list[tuple[str, str]]:
+    return [(s.layer, s.pipeline) for s in plan.stacks if s.kind is StackKind.PIPELINE and s.layer and s.pipeline]
+
+
+def publish_images(session: Session, plan: StackPlan, console: Console) -> object:
+    from ..publish.stage import run_publish
+
+    return run_publish(session.layout.root, pipelines_of(plan), session.settings, console)
+
+
 def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
     from rich.prompt import Confirm
 
@@ -166,4 +180,5 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
         interactive=sys.stdin.isatty(),
         ask=lambda question: Confirm.ask(question, console=console, default=False),
         needs_docker=needs_docker,
+        publish=lambda session, plan: publish_images(session, plan, console),
     )

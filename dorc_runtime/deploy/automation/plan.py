@@ -1,6 +1,6 @@
 """Which stacks a deploy, preview or destroy touches, in which order (pure and printable).
 
-deploy: universal -> infra[env] -> every pipeline[env] (or only the asked pipeline).
+deploy: universal -> infra[env] -> every pipeline[env] (or universal -> the asked pipeline).
 destroy: the reverse; universal and infra only when no pipeline stack would be left behind
 needing them (checked with :func:`blocking_stacks` through the runner seam).
 """
@@ -52,7 +52,9 @@ def deploy_plan(layout: Layout, target: Target) -> StackPlan:
     env = layout.check_environment(target.environment)
     if target.single_pipeline:
         assert target.layer is not None and target.pipeline is not None
-        stacks: tuple[StackRef, ...] = (layout.pipeline(env, target.layer, target.pipeline),)
+        # universal first: it creates the repository of a new function, which the publish stage
+        # pushes to before the pipeline's stack names the image
+        stacks: tuple[StackRef, ...] = (layout.universal(), layout.pipeline(env, target.layer, target.pipeline))
     else:
         stacks = (layout.universal(), layout.infra(env), *layout.pipeline_stacks(env))
     return StackPlan(Action.UP, target, stacks)

@@ -56,7 +56,7 @@ def test_deploy_asks_on_a_terminal_and_stops_on_no(session):
 
     h = make_harness(interactive=True, answer=True)
     run_deploy(session, Target("preprod", "raw", "census"), h.seams)
-    assert h.runner.calls == [("up", "pipeline raw/census [preprod]")]
+    assert h.runner.calls == [("up", "universal"), ("up", "pipeline raw/census [preprod]")]
 
 
 def test_prod_from_a_dirty_tree_is_refused_unless_allowed(session):
@@ -135,3 +135,51 @@ def test_resolve_target(project):
         resolve_target(project, "prod", "nope", None)
     with pytest.raises(DeployError, match="--layer only makes sense"):
         resolve_target(project, "prod", None, "raw")
+
+
+# -- the publish stage (images) runs between universal and the pipeline stacks -------------------
+def _recording_publish(h):
+    def publish(session, plan):
+        from dorc_runtime.deploy.automation.commands import pipelines_of
+
+        h.runner.calls.append(("publish", " ".join(f"{layer}/{name}" for layer, name in pipelines_of(plan))))
+
+    return replace(h.seams, publish=publish)
+
+
+def test_deploy_publishes_images_after_universal_and_infra_before_the_pipelines(session):
+    h = make_harness()
+    run_deploy(session, Target("prod"), _recording_publish(h), yes=True)
+    assert h.runner.calls == [
+        ("up", "universal"),
+        ("up", "infra [prod]"),
+        ("publish", "curated/report raw/census raw/weather"),
+        ("up", "pipeline curated/report [prod]"),
+        ("up", "pipeline raw/census [prod]"),
+        ("up", "pipeline raw/weather [prod]"),
+    ]
+
+
+def test_deploy_of_one_pipeline_publishes_what_it_needs_after_universal(session):
+    h = make_harness()
+    run_deploy(session, Target("prod", "raw", "census"), _recording_publish(h), yes=True)
+    assert h.runner.calls == [("up", "universal"), ("publish", "raw/census"), ("up", "pipeline raw/census [prod]")]
+
+
+def test_preview_and_destroy_publish_nothing(session):
+    h = make_harness()
+    seams = _recording_publish(h)
+    run_preview(session, Target("prod"), seams)
+    run_destroy(session, Target("prod"), seams, yes=True)
+    assert not [call for call in h.runner.calls if call[0] == "publish"]
+
+
+def test_a_failed_publish_stops_before_any_pipeline_stack(session):
+    h = make_harness()
+
+    def publish(session, plan):
+        raise DeployError("Pushing x failed: denied", "check the credentials")
+
+    with pytest.raises(DeployError, match="Pushing x failed"):
+        run_deploy(session, Target("prod"), replace(h.seams, publish=publish), yes=True)
+    assert h.runner.calls == [("up", "universal"), ("up", "infra [prod]")]

@@ -40,9 +40,10 @@ def test_stacks_point_at_their_program_folders_and_stack_names(session):
     )
 
 
-def test_deploy_of_one_pipeline_touches_only_its_stack(session):
+def test_deploy_of_one_pipeline_touches_universal_and_its_stack(session):
+    # universal creates a new function's repository before the publish stage pushes to it (finding 8)
     plan = deploy_plan(session.layout, Target("prod", "raw", "census"))
-    assert str(plan) == "1. deploy pipeline raw/census [prod]"
+    assert str(plan) == "1. deploy universal\n2. deploy pipeline raw/census [prod]"
 
 
 def test_unknown_environment_is_refused(session):
