@@ -1,4 +1,4 @@
-"""Invoke tasks: preview, deploy, destroy and outputs of the project's Pulumi stacks.
+"""Invoke tasks: build (function images), preview, deploy, destroy and outputs of the project's stacks.
 
 Thin wiring: parse arguments, open the project, hand over to
 ``dorc_runtime.deploy.automation.commands``. Heavy imports stay inside the bodies.
@@ -23,6 +23,26 @@ def _session():
 
     project = Project.find()
     return project, Session.open(project, load_environment(project.root))
+
+
+@task(help={"pipeline": "only this pipeline's images", "layer": LAYER_HELP})
+@cli_errors
+def build(c, pipeline=None, layer=None):
+    """Build the function images with the local Docker engine (no push): each tag, built or up to date."""
+    from rich.console import Console
+
+    from ..deploy.publish.stage import run_build
+    from ..errors import DeployError
+    from ..project import Project
+
+    project = Project.find()
+    if pipeline is not None:
+        pipelines = [project.resolve_pipeline(pipeline, layer)]
+    elif layer is not None:
+        raise DeployError("--layer only makes sense with --pipeline.", "add --pipeline <name>")
+    else:
+        pipelines = project.all_pipelines()
+    run_build(project, pipelines, Console())
 
 
 @task(help={"env": ENV_HELP, "pipeline": PIPELINE_HELP, "layer": LAYER_HELP, "verbose": VERBOSE_HELP})
@@ -105,4 +125,4 @@ def outputs(c, env=None, stack="infra", pipeline=None, layer=None, json=False):
     print_outputs(seams.console, ref, run_outputs(session, ref, seams), as_json=json)
 
 
-TASKS = [preview, deploy, destroy, outputs]
+TASKS = [build, preview, deploy, destroy, outputs]

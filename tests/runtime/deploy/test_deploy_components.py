@@ -8,8 +8,8 @@ from collections import Counter
 
 from dorc_runtime.deploy.plan import Plan
 from dorc_runtime.deploy.publish import image_asset
-from dorc_runtime.project import Project
 from dorc_runtime.naming import Naming
+from dorc_runtime.project import Project
 
 ACCOUNT, REGION = "111122223333", "eu-west-2"
 NAMING = Naming("acme-data", "prod")
