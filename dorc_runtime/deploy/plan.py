@@ -69,6 +69,7 @@ class PlannedResource:
     inputs: dict[str, Any]
     parent: str = ""
     depends_on: tuple[str, ...] = ()  # logical names
+    retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class PlannedResource:
             "inputs": self.inputs,
             "parent": self.parent,
             "depends_on": list(self.depends_on),
+            "retain_on_delete": self.retain_on_delete,
         }
 
 
@@ -190,6 +192,7 @@ def planned(stack: str, registration: Registration) -> PlannedResource:
         inputs=inputs,
         parent=_logical(registration.parent),
         depends_on=tuple(_logical(urn) for urn in registration.dependencies),
+        retain_on_delete=registration.retain_on_delete,
     )
 
 
