@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.console import Console
@@ -52,6 +52,11 @@ class Session:
     def open(cls, project: Project, settings: DorcEnvironment) -> Session:
         return cls(Layout.read(project, settings), settings, select_backend(settings, project.root))
 
+    def checked(self, needs: Needs, probes: Probes) -> Session:
+        """Run preflight; the session then carries the account the programs get in AWS_ACCOUNT."""
+        account = preflight(needs, self.settings, self.backend, probes, self.layout.account, self.layout.region)
+        return replace(self, layout=replace(self.layout, account=account))
+
 
 def resolve_target(
     project: Project,
@@ -83,7 +88,7 @@ def run_preview(session: Session, target: Target, seams: Seams) -> list[StackRes
     plan = deploy_plan(session.layout, target)
     _show_plan(seams, "Preview", plan, session)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
-    preflight(needs, session.settings, session.backend, seams.probes)
+    session = session.checked(needs, seams.probes)
     return PreviewExecutor(_runner(session, seams), seams.progress).execute(plan)
 
 
@@ -94,7 +99,7 @@ def run_deploy(
     _show_plan(seams, "Deploy", plan, session)
     refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
-    preflight(needs, session.settings, session.backend, seams.probes)
+    session = session.checked(needs, seams.probes)
     confirm(plan, yes, seams.interactive, seams.ask)
     return ApplyExecutor(_runner(session, seams), seams.progress).execute(plan)
 
@@ -102,7 +107,7 @@ def run_deploy(
 def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
     plan = destroy_plan(session.layout, target)
     _show_plan(seams, "Destroy", plan, session)
-    preflight(Needs(), session.settings, session.backend, seams.probes)
+    session = session.checked(Needs(), seams.probes)
     runner = _runner(session, seams)
     refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
     confirm(plan, yes, seams.interactive, seams.ask)
@@ -128,7 +133,7 @@ def outputs_stack(
 
 def run_outputs(session: Session, stack: StackRef, seams: Seams) -> dict[str, Any]:
     # reading outputs needs AWS credentials only when the state itself lives in S3
-    preflight(Needs(aws=False), session.settings, session.backend, seams.probes)
+    session = session.checked(Needs(aws=False), seams.probes)
     return _runner(session, seams).outputs(stack)
 
 

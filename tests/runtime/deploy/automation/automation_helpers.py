@@ -101,12 +101,16 @@ class RecordingProgress:
         self.lines.append(f"finished {result.stack.label}: {result.summary()}")
 
 
+CREDENTIALS_ACCOUNT = "123456789012"
+
+
 def all_present_probes() -> Probes:
     return Probes(
         which=lambda name: f"/usr/bin/{name}",
         docker_engine_running=lambda: True,
         aws_credentials_found=lambda: True,
         bucket_problem=lambda bucket: None,
+        caller_account=lambda region: CREDENTIALS_ACCOUNT,
     )
 
 
@@ -116,6 +120,7 @@ class Harness:
     progress: RecordingProgress
     seams: Seams
     asked: list[str]
+    layouts: list = field(default_factory=list)  # what each runner was made for (account, region...)
 
 
 def make_harness(
@@ -129,6 +134,11 @@ def make_harness(
     runner = runner or FakeRunner()
     progress = RecordingProgress()
     asked: list[str] = []
+    layouts: list = []
+
+    def make_runner(layout, backend, secret):
+        layouts.append(layout)
+        return runner
 
     def ask(question: str) -> bool:
         asked.append(question)
@@ -138,10 +148,10 @@ def make_harness(
         console=Console(record=True, width=120),
         progress=progress,
         probes=probes or all_present_probes(),
-        make_runner=lambda layout, backend, secret: runner,
+        make_runner=make_runner,
         git_status=lambda root: status,
         interactive=interactive,
         ask=ask,
         needs_docker=lambda layout, plan: docker,
     )
-    return Harness(runner, progress, seams, asked)
+    return Harness(runner, progress, seams, asked, layouts)
