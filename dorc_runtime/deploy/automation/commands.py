@@ -20,7 +20,16 @@ from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
 from .executor import ApplyExecutor, PreviewExecutor
 from .guards import confirm, git_status, refuse_dirty
-from .plan import StackPlan, Target, blocking_stacks, deploy_plan, destroy_plan, refuse_if_blocked
+from .plan import (
+    StackPlan,
+    Target,
+    blocking_stacks,
+    deploy_plan,
+    destroy_plan,
+    previewable,
+    refuse_if_blocked,
+    skipped_preview_notice,
+)
 from .preflight import Needs, Probes, preflight
 from .runner import Progress, StackResult, StackRunner
 from .stacks import Layout, StackKind, StackRef
@@ -89,7 +98,13 @@ def run_preview(session: Session, target: Target, seams: Seams) -> list[StackRes
     _show_plan(seams, "Preview", plan, session)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
     session = session.checked(needs, seams.probes)
-    return PreviewExecutor(_runner(session, seams), seams.progress).execute(plan)
+    runner = _runner(session, seams)
+    infra = session.layout.infra(target.environment)
+    plan, skipped = previewable(plan, runner.resource_count(infra) > 0)
+    if skipped:
+        notice = skipped_preview_notice(target.environment, skipped)
+        seams.console.print(notice, markup=False, highlight=False, soft_wrap=True)
+    return PreviewExecutor(runner, seams.progress).execute(plan)
 
 
 def run_deploy(

@@ -69,6 +69,27 @@ def destroy_plan(layout: Layout, target: Target) -> StackPlan:
     return StackPlan(Action.DESTROY, target, tuple(stacks))
 
 
+def previewable(plan: StackPlan, infra_deployed: bool) -> tuple[StackPlan, tuple[StackRef, ...]]:
+    """The stacks a preview can run, and the pipeline stacks it must skip.
+
+    A pipeline program reads infra's outputs through a StackReference; before infra has been
+    deployed there are none, and ``require_output`` would fail the preview of every pipeline.
+    """
+    if infra_deployed:
+        return plan, ()
+    skipped = tuple(stack for stack in plan.stacks if stack.kind is StackKind.PIPELINE)
+    kept = tuple(stack for stack in plan.stacks if stack.kind is not StackKind.PIPELINE)
+    return StackPlan(plan.action, plan.target, kept), skipped
+
+
+def skipped_preview_notice(environment: str, skipped: tuple[StackRef, ...]) -> str:
+    return (
+        f"Skipping the preview of {len(skipped)} pipeline stack(s): infra [{environment}] is not deployed "
+        f"yet, so they have no outputs to read; 'invoke deploy --env {environment}' creates infra first, "
+        "then them."
+    )
+
+
 def dependants(layout: Layout, stack: StackRef) -> list[StackRef]:
     """Stacks that read ``stack``'s outputs through a StackReference and must go first."""
     if stack.kind is StackKind.INFRA:
