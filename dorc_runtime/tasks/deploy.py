@@ -71,7 +71,7 @@ def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, verbo
     from ..deploy.automation.commands import real_seams, resolve_target, run_destroy
 
     project, session = _session()
-    target = resolve_target(project, env, pipeline, layer, include_universal=universal)
+    target = resolve_target(project, env, pipeline, layer, include_universal=universal, removed_ok=True)
     run_destroy(session, target, real_seams(verbose=verbose), yes=yes)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ...errors import DeployError
+from ...errors import DeployError, ProjectError
+from ...names import check_name
 from ...project import Project
 from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
@@ -26,8 +27,11 @@ from .plan import (
     blocking_stacks,
     deploy_plan,
     destroy_plan,
+    orphan_notice,
+    orphan_stacks,
     previewable,
     refuse_if_blocked,
+    refuse_unknown_removed,
     skipped_preview_notice,
 )
 from .preflight import Needs, Probes, preflight
@@ -73,14 +77,27 @@ def resolve_target(
     pipeline: str | None,
     layer: str | None,
     include_universal: bool = False,
+    removed_ok: bool = False,
 ) -> Target:
+    """``removed_ok`` (destroy): a pipeline whose folder is gone is still a target, given its layer."""
     if pipeline is None:
         if layer is not None:
             raise DeployError("--layer only makes sense with --pipeline.", "add --pipeline <name>")
         return Target(environment, include_universal=include_universal)
     if include_universal:
         raise DeployError("--universal cannot be combined with --pipeline.", "drop one of them")
-    layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    if removed_ok and layer is not None and not project.pipeline_dir(layer, pipeline).is_dir():
+        return Target(environment, check_name("layer", layer), check_name("pipeline", pipeline))
+    try:
+        layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    except ProjectError as error:
+        if not removed_ok:
+            raise
+        raise ProjectError(
+            error.message,
+            f"{error.fix}; for a pipeline whose folder was removed, give its layer: "
+            f"'invoke destroy --env {environment} --pipeline {pipeline} --layer <layer>'",
+        ) from None
     return Target(environment, layer, pipeline)
 
 
@@ -115,8 +132,12 @@ def run_deploy(
     refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
     session = session.checked(needs, seams.probes)
+    runner = _runner(session, seams)
+    orphans = orphan_stacks(session.layout, runner.backend_stacks())
+    if orphans:
+        seams.console.print(orphan_notice(orphans), markup=False, highlight=False, soft_wrap=True)
     confirm(plan, yes, seams.interactive, seams.ask)
-    return ApplyExecutor(_runner(session, seams), seams.progress).execute(plan)
+    return ApplyExecutor(runner, seams.progress).execute(plan)
 
 
 def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
@@ -124,6 +145,7 @@ def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = Fals
     _show_plan(seams, "Destroy", plan, session)
     session = session.checked(Needs(), seams.probes)
     runner = _runner(session, seams)
+    refuse_unknown_removed(session.layout, plan, runner.backend_stacks)
     refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
     confirm(plan, yes, seams.interactive, seams.ask)
     return ApplyExecutor(runner, seams.progress).execute(plan)

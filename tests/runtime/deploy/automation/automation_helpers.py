@@ -46,6 +46,7 @@ class FakeRunner:
     deployed: dict[str, int] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_on: str | None = None
+    backend: list[tuple[str, str]] = field(default_factory=list)  # (Pulumi project, stack) pairs
 
     def _step(self, action: str, stack: StackRef, progress) -> StackResult:
         self.calls.append((action, stack.label))
@@ -79,6 +80,9 @@ class FakeRunner:
 
     def resource_count(self, stack):
         return self.deployed.get(stack.label, 0)
+
+    def backend_stacks(self):
+        return list(self.backend)
 
 
 @dataclass
