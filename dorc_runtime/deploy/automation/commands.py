@@ -37,6 +37,7 @@ from .plan import (
 from .preflight import Needs, Probes, preflight
 from .runner import Progress, StackResult, StackRunner
 from .stacks import Layout, StackKind, StackRef
+from .storage import HolderKind, Storage, data_holders, refuse_if_holding_data
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Seams:
     interactive: bool
     ask: Callable[[str], bool]
     needs_docker: Callable[[Layout, StackPlan], bool]
+    storage: Callable[[str], Storage]  # region -> the buckets and repositories destroy checks
 
 
 @dataclass(frozen=True)
@@ -140,15 +142,27 @@ def run_deploy(
     return ApplyExecutor(runner, seams.progress).execute(plan)
 
 
-def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
+def run_destroy(
+    session: Session, target: Target, seams: Seams, yes: bool = False, force: bool = False
+) -> list[StackResult]:
     plan = destroy_plan(session.layout, target)
     _show_plan(seams, "Destroy", plan, session)
     session = session.checked(Needs(), seams.probes)
     runner = _runner(session, seams)
     refuse_unknown_removed(session.layout, plan, runner.backend_stacks)
     refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
+    storage = seams.storage(session.layout.region)
+    holders = data_holders(session.layout, plan, runner.outputs, runner.resource_count)
+    full = [holder for holder in holders if storage.holds_data(holder)]
+    refuse_if_holding_data(full, force)
     confirm(plan, yes, seams.interactive, seams.ask)
-    return ApplyExecutor(runner, seams.progress).execute(plan)
+    for holder in full:  # only with --force, after the confirmation
+        seams.console.print(f"Emptied {holder} ({storage.empty(holder)} deleted)", markup=False, highlight=False)
+    results = ApplyExecutor(runner, seams.progress).execute(plan)
+    for holder in holders:  # universal retains its repositories on delete; destroy means gone
+        if holder.kind is HolderKind.REPOSITORY:
+            storage.delete_repository(holder.name)
+    return results
 
 
 def outputs_stack(
@@ -191,6 +205,7 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
 
     from .preflight import system_probes
     from .progress import RichProgress
+    from .storage import AwsStorage
 
     console = console or Console()
 
@@ -208,4 +223,5 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
         interactive=sys.stdin.isatty(),
         ask=lambda question: Confirm.ask(question, console=console, default=False),
         needs_docker=needs_docker,
+        storage=AwsStorage.for_region,
     )

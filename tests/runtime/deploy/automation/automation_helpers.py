@@ -47,6 +47,7 @@ class FakeRunner:
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_on: str | None = None
     backend: list[tuple[str, str]] = field(default_factory=list)  # (Pulumi project, stack) pairs
+    stack_outputs: dict[str, dict] = field(default_factory=dict)  # by stack label, else a default
 
     def _step(self, action: str, stack: StackRef, progress) -> StackResult:
         self.calls.append((action, stack.label))
@@ -76,13 +77,31 @@ class FakeRunner:
 
     def outputs(self, stack):
         self.calls.append(("outputs", stack.label))
-        return {"holding_bucket": "census-demo-prod-holding", "count": 2}
+        return self.stack_outputs.get(stack.label, {"holding_bucket": "census-demo-prod-holding", "count": 2})
 
     def resource_count(self, stack):
         return self.deployed.get(stack.label, 0)
 
     def backend_stacks(self):
         return list(self.backend)
+
+
+@dataclass
+class FakeStorage:
+    """Buckets and repositories by name -> how many versions or images each holds."""
+
+    contents: dict[str, int] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def holds_data(self, holder):
+        return self.contents.get(holder.name, 0) > 0
+
+    def empty(self, holder):
+        self.calls.append(f"empty {holder}")
+        return self.contents.pop(holder.name, 0)
+
+    def delete_repository(self, name):
+        self.calls.append(f"delete repository {name}")
 
 
 @dataclass
@@ -134,6 +153,7 @@ def make_harness(
     answer=True,
     status=None,
     docker=True,
+    storage: FakeStorage | None = None,
 ) -> Harness:
     runner = runner or FakeRunner()
     progress = RecordingProgress()
@@ -157,5 +177,6 @@ def make_harness(
         interactive=interactive,
         ask=ask,
         needs_docker=lambda layout, plan: docker,
+        storage=lambda region: storage if storage is not None else FakeStorage(),
     )
     return Harness(runner, progress, seams, asked, layouts)
