@@ -90,6 +90,8 @@ def _code(error: Exception) -> str:
 class AwsStorage:
     s3: Any
     ecr: Any
+    s3_batch: int = S3_DELETE_BATCH
+    ecr_batch: int = ECR_DELETE_BATCH
 
     @classmethod
     def for_region(cls, region: str) -> AwsStorage:
@@ -118,9 +120,9 @@ class AwsStorage:
     def _empty_bucket(self, bucket: str) -> int:
         deleted = 0
         while True:
-            page = self.s3.list_object_versions(Bucket=bucket, MaxKeys=S3_DELETE_BATCH)
+            page = self.s3.list_object_versions(Bucket=bucket, MaxKeys=self.s3_batch)
             versions = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-            keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions][:S3_DELETE_BATCH]
+            keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions][: self.s3_batch]
             if not keys:
                 return deleted
             done = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
@@ -135,7 +137,7 @@ class AwsStorage:
     def _empty_repo(self, repository: str) -> int:
         deleted = 0
         while True:
-            ids = self.ecr.list_images(repositoryName=repository, maxResults=ECR_DELETE_BATCH)["imageIds"]
+            ids = self.ecr.list_images(repositoryName=repository, maxResults=self.ecr_batch)["imageIds"]
             if not ids:
                 return deleted
             self.ecr.batch_delete_image(repositoryName=repository, imageIds=ids)
