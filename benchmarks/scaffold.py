@@ -46,13 +46,13 @@ def grow(project: Path, pipelines: int) -> None:
     from dorc_runtime.scaffold.writer import Plan
 
     settings = Project(project).settings()
-    slug, envs = settings.UNIVERSAL.slug, tuple(settings.ENVIRONMENTS)
+    slug, envs, region = settings.UNIVERSAL.slug, tuple(settings.ENVIRONMENTS), settings.UNIVERSAL.region
     layers = Project(project).layers()
     plan = Plan()
     for index in range(pipelines):
         layer, name = layers[index % len(layers)], f"pipeline_{index:03d}"
         plan.trees[f"src/{layer}/{name}"] = files.pipeline_files(
-            slug, layer, name, ["extract", "transform", "load"], f"benchmark pipeline {index}", envs
+            slug, layer, name, ["extract", "transform", "load"], f"benchmark pipeline {index}", envs, region
         )
     writer.apply(project, plan)
 

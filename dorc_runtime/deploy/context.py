@@ -1,18 +1,19 @@
 """What every component needs to know besides its own config: names, region, account, tags, and
 how the stacks find each other's outputs.
 
-Pure apart from reading ``AWS_ACCOUNT`` from the environment when the settings leave it out.
+Pure apart from resolving the account (``dorc_runtime.settings``: ``AWS_ACCOUNT`` > ``.env`` >
+``UNIVERSAL.account``), which reads the environment and the project's ``.env``.
 The stack-output keys below are the contract between the universal, infra and pipeline stacks.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from ..errors import DeployError
 from ..models.config import UniversalConfig
 from ..naming import Naming
+from ..settings import program_account
 
 # -- stack outputs (the contract between stacks) ------------------------------------------------
 REPOSITORY_URLS = "repository_urls"  # universal: {"layer/pipeline/function": url}
@@ -29,12 +30,13 @@ def function_key(layer: str, pipeline: str, function: str) -> str:
 
 
 def resolve_account(universal: UniversalConfig) -> str:
-    """The settings' account, else ``AWS_ACCOUNT``: ARNs are derived from it, never looked up."""
-    account = universal.account or os.environ.get("AWS_ACCOUNT")
+    """The account every ARN is derived from (never looked up inside a program)."""
+    account = program_account(universal.account).id
     if not account:
         raise DeployError(
             "No AWS account id: dorc derives every ARN from it.",
-            "set account= in UNIVERSAL (project_settings.py) or AWS_ACCOUNT in .env",
+            "run the stack through 'invoke deploy' (it uses your credentials' account), or set "
+            "AWS_ACCOUNT in .env, or account= in UNIVERSAL (project_settings.py)",
         )
     return account
 

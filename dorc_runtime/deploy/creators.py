@@ -20,6 +20,7 @@ from ..errors import DefinitionError, DeployError
 from ..models.config import Config, UniversalConfig
 from ..models.definition import PipelineDefinition
 from ..project import Project, folder_problems
+from ..settings import program_account
 from . import context as keys
 from .components.infra import Infra, InfraExtension
 from .components.pipeline import Pipeline, SharedOutputs
@@ -73,7 +74,8 @@ class CreateUniversal:
         ]
 
     def apply(self) -> Universal:
-        context = DeployContext(self.config, account=self.config.account, organization=_organization())
+        account = program_account(self.config.account).id  # optional: repositories need no ARN
+        context = DeployContext(self.config, account=account, organization=_organization())
         universal = Universal("universal", context, self.functions())
         pulumi.export(keys.REPOSITORY_URLS, universal.repository_urls)
         pulumi.export(keys.REPOSITORY_ARNS, universal.repository_arns)

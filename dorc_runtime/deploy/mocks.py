@@ -27,6 +27,7 @@ class Registration:
     urn: str = ""
     parent: str = ""
     dependencies: tuple[str, ...] = ()  # URNs this resource waits for (depends_on and inputs)
+    retain_on_delete: bool = False  # removed from the stack, the resource stays in AWS
 
 
 def physical_name(typ: str, inputs: dict[str, Any]) -> str | None:
@@ -119,6 +120,7 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
                     urn=response.urn,
                     parent=request.parent,
                     dependencies=tuple(sorted(set(request.dependencies))),
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

@@ -23,7 +23,14 @@ from ..errors import DeployError
 from .images import PackageInputs, content_tag, function_files
 
 BUILD_DIR = Path(".dorc") / "build"
-PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}  # Lambda architecture -> wheel platform suffix
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), 3.11 and older on Amazon
+# Linux 2 (glibc 2.26): https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+# pip does not widen a PEP 600 tag to older ones (only manylinux2014 -> 2010 -> 1), so every
+# glibc level is listed, most specific first; pip prefers the earlier tags.
+AMAZON_LINUX_2023_FROM = (3, 12)
+AL2023_MANYLINUX = ("manylinux_2_28", "manylinux_2_17", "manylinux2014")
+AL2_MANYLINUX = ("manylinux_2_17", "manylinux2014")
 # zip entries get a fixed timestamp so the same inputs give byte-identical archives
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -44,6 +51,13 @@ class ZipPlan:
         return f"{self.inputs.code_path} -> {archive}: {command}"
 
 
+def lambda_platforms(python_version: str, architecture: str) -> tuple[str, ...]:
+    """The wheel platforms the Lambda runtime of ``python_version`` on ``architecture`` can load."""
+    major, minor = (int(part) for part in python_version.split(".")[:2])
+    tags = AL2023_MANYLINUX if (major, minor) >= AMAZON_LINUX_2023_FROM else AL2_MANYLINUX
+    return tuple(f"{tag}_{MACHINES[architecture]}" for tag in tags)
+
+
 def plan_zip(inputs: PackageInputs, name: str, python: str = sys.executable, staging: Path | None = None) -> ZipPlan:
     """Plan the archive ``<project>/.dorc/build/<name>-<content hash>.zip`` for ``inputs``."""
     settings = dict(inputs.settings)
@@ -53,7 +67,8 @@ def plan_zip(inputs: PackageInputs, name: str, python: str = sys.executable, sta
         target = staging or archive.with_suffix(".deps")
         command = (
             python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--platform", PLATFORMS[settings["architecture"]],
+            *(arg for tag in lambda_platforms(settings["python_version"], settings["architecture"])
+              for arg in ("--platform", tag)),
             "--implementation", "cp",
             "--python-version", settings["python_version"],
             "--only-binary=:all:",
@@ -123,7 +138,8 @@ class ZipBuilder:
             return
         output = f"{result.stdout}\n{result.stderr}"
         settings = dict(plan.inputs.settings)
-        platform = f"{PLATFORMS[settings['architecture']]}, Python {settings['python_version']}"
+        platforms = lambda_platforms(settings["python_version"], settings["architecture"])
+        platform = f"{' or '.join(platforms)}, Python {settings['python_version']}"
         dependency = missing_dependency(output)
         if dependency:
             raise DeployError(

@@ -30,7 +30,7 @@ from pulumi.runtime.sync_await import _sync_await
 from ..errors import DeployError, DorcError, ProjectError
 from ..naming import ENV_ENVIRONMENT, LOCAL_ACCOUNT, Naming
 from ..project import SETTINGS_MODULE, Project, on_sys_path
-from ..settings import load_environment
+from ..settings import ProjectSettings, resolve_settings
 from .context import DEFAULT_ORGANIZATION
 from .mocks import RecordingMocks, RecordingMonitor, Registration, physical_name
 from .packaging import PlanOnlyPackager, using_packager
@@ -69,6 +69,7 @@ class PlannedResource:
     inputs: dict[str, Any]
     parent: str = ""
     depends_on: tuple[str, ...] = ()  # logical names
+    retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class PlannedResource:
             "inputs": self.inputs,
             "parent": self.parent,
             "depends_on": list(self.depends_on),
+            "retain_on_delete": self.retain_on_delete,
         }
 
 
@@ -190,6 +192,7 @@ def planned(stack: str, registration: Registration) -> PlannedResource:
         inputs=inputs,
         parent=_logical(registration.parent),
         depends_on=tuple(_logical(urn) for urn in registration.dependencies),
+        retain_on_delete=registration.retain_on_delete,
     )
 
 
@@ -291,12 +294,14 @@ def _current_loop() -> asyncio.AbstractEventLoop | None:
 
 
 # -- which programs ----------------------------------------------------------------------------------
-def program_stacks(project: Project, slug: str, environment: str, pipelines: Sequence[tuple[str, str]]) -> list[ProgramStack]:
-    env = load_environment(project.root)
+def program_stacks(
+    project: Project, settings: ProjectSettings, environment: str, pipelines: Sequence[tuple[str, str]]
+) -> list[ProgramStack]:
+    slug = settings.universal.slug
     naming = Naming(slug, environment)
     stacks = [
-        ProgramStack("universal", project.root / env.UNIVERSAL_STACK_NAME / PROGRAM, Naming.universal_project(slug), Naming.UNIVERSAL_STACK),
-        ProgramStack(f"infra [{environment}]", project.root / env.INFRA_STACK_NAME / PROGRAM, Naming.infra_project(slug), naming.infra_stack()),
+        ProgramStack("universal", settings.universal_dir / PROGRAM, Naming.universal_project(slug), Naming.UNIVERSAL_STACK),
+        ProgramStack(f"infra [{environment}]", settings.infra_dir / PROGRAM, Naming.infra_project(slug), naming.infra_stack()),
     ]
     for layer, pipeline in pipelines:
         stacks.append(
@@ -333,20 +338,21 @@ def plan_project(
 ) -> Plan:
     """Plan universal, infra and every pipeline of ``environment`` (or only one pipeline's resources).
 
-    ``account`` fills in for a project that sets none (UNIVERSAL.account / AWS_ACCOUNT), so the
-    plan works without credentials; ARNs then show moto's placeholder account. Pipeline stacks
+    The account is resolved as deploy resolves it (``dorc_runtime.settings``); ``account`` fills in
+    for a project that names none, so the plan works without credentials; ARNs then show moto's
+    placeholder account (deploy would use the credentials'). Pipeline stacks
     only read universal's and infra's outputs, so with ``workers`` > 1 they are planned in
     forked processes; the result is the same as planning them one by one.
     """
     project = Project.find(Path(root))
     _forget_project_modules()
     with _environment_variables({ENV_ENVIRONMENT: environment}):
-        settings = project.settings()
-        universal = settings.UNIVERSAL
-        settings.config(environment)  # refuses unknown environments with the project's own message
-        account = universal.account or load_environment(project.root).AWS_ACCOUNT or account or LOCAL_ACCOUNT
+        settings = resolve_settings(project.root)
+        universal = settings.universal
+        settings.module.config(environment)  # refuses unknown environments with the project's own message
+        account = settings.account.id or account or LOCAL_ACCOUNT
         pipelines = [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines()
-        stacks = program_stacks(project, universal.slug, environment, pipelines)
+        stacks = program_stacks(project, settings, environment, pipelines)
         shown = {s.label for s in (stacks if not pipeline else stacks[2:])}
         plan = Plan(environment=environment, region=universal.region, account=account)
         packager = PlanOnlyPackager()

@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 from ..names import ACCOUNT_PATTERN, REGION_PATTERN, check_environment, check_slug
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays):
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+# Written out because botocore's service model has no enum for them, only this list in its docs.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 
 def slugify(text: str) -> str:
@@ -88,6 +94,16 @@ class Config(BaseModel):
     @classmethod
     def _environment(cls, value: str | None) -> str | None:
         return check_environment(value) if value is not None else None
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+            raise ValueError(
+                f"log_retention_days={value} is not a retention CloudWatch Logs accepts; use one of {allowed}"
+            )
+        return value
 
     @field_validator("private_subnet_ids")
     @classmethod

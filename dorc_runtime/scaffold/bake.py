@@ -71,6 +71,7 @@ def bake_plan(answers: Mapping[str, str], examples: Path | None, record_text: st
     slug = answers["project_slug"]
     layers = parse_list(answers["layers"])
     environments = parse_list(answers["environments"])
+    region = answers["aws_region"]
     plan = Plan()
     for layer in layers:
         plan.trees[f"src/{layer}"] = files.layer_files()
@@ -78,14 +79,15 @@ def bake_plan(answers: Mapping[str, str], examples: Path | None, record_text: st
     if examples is not None:
         for source, layer, pipeline in example_targets(layers):
             tree: dict[str, str | bytes] = dict(read_tree(examples / source))
-            tree.update(files.pipeline_stacks(slug, layer, pipeline, environments, f"example {layer}/{pipeline}"))
+            tree.update(files.pipeline_stacks(slug, layer, pipeline, environments, region, f"example {layer}/{pipeline}"))
             plan.trees[f"src/{layer}/{pipeline}"] = tree
         source_id, required = EXAMPLE_ROUTE
         routes.append(files.route_call(source_id, layers[0], EXAMPLE, required))
         if (examples / EXAMPLE_SAMPLES).is_dir():
             plan.trees[EXAMPLE_SAMPLES] = read_tree(examples / EXAMPLE_SAMPLES)
     plan.files[files.ROUTES_FILE] = files.routes_module(routes)
-    for name, content in files.infra_stacks(slug, environments).items():
+    for name, content in files.infra_stacks(slug, environments, region).items():
         plan.files[f"infra/{name}"] = content
+    plan.files["universal/Pulumi.universal.yaml"] = files.universal_stack(region)
     plan.files[RECORD] = record_text
     return plan

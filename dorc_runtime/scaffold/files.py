@@ -43,27 +43,36 @@ def pulumi_project(name: str, description: str, depth: int) -> str:
     )
 
 
-def pulumi_stack(project_name: str, environment: str) -> str:
-    """``Pulumi.<env>.yaml``: Pulumi requires stack config keys namespaced by the project name."""
-    return f"config:\n  {_q(project_name + ':environment')}: {_q(environment)}\n"
+def pulumi_stack(project_name: str, environment: str, region: str) -> str:
+    """``Pulumi.<env>.yaml``: the stack's environment (Pulumi requires config keys namespaced by
+    the project name) and ``aws:region``, so the AWS provider deploys to the project's region even
+    when Pulumi runs the program by hand, without dorc setting AWS_REGION."""
+    return f"config:\n  {_q('aws:region')}: {_q(region)}\n  {_q(project_name + ':environment')}: {_q(environment)}\n"
 
 
-def stack_files(project_name: str, description: str, depth: int, environments: Iterable[str]) -> Files:
+def universal_stack(region: str) -> str:
+    """``universal/Pulumi.universal.yaml``: universal serves every environment, so only the region."""
+    return f"config:\n  {_q('aws:region')}: {_q(region)}\n"
+
+
+def stack_files(project_name: str, description: str, depth: int, environments: Iterable[str], region: str) -> Files:
     files: Files = {"Pulumi.yaml": pulumi_project(project_name, description, depth)}
     for env in environments:
-        files[f"Pulumi.{env}.yaml"] = pulumi_stack(project_name, env)
+        files[f"Pulumi.{env}.yaml"] = pulumi_stack(project_name, env, region)
     return files
 
 
-def infra_stacks(slug: str, environments: Iterable[str]) -> Files:
+def infra_stacks(slug: str, environments: Iterable[str], region: str) -> Files:
     """``infra/Pulumi.<env>.yaml`` for every environment (``Pulumi.yaml`` is in the template)."""
-    return {f"Pulumi.{env}.yaml": pulumi_stack(Naming.infra_project(slug), env) for env in environments}
+    return {f"Pulumi.{env}.yaml": pulumi_stack(Naming.infra_project(slug), env, region) for env in environments}
 
 
-def pipeline_stacks(slug: str, layer: str, pipeline: str, environments: Iterable[str], description: str = "") -> Files:
+def pipeline_stacks(
+    slug: str, layer: str, pipeline: str, environments: Iterable[str], region: str, description: str = ""
+) -> Files:
     name = Naming.pipeline_project(slug, layer, pipeline)
     text = description or f"dorc pipeline {layer}/{pipeline}"
-    return stack_files(name, text, depth=3, environments=environments)
+    return stack_files(name, text, depth=3, environments=environments, region=region)
 
 
 def function_call(name: str, next_function: str | None = None) -> str:
@@ -173,13 +182,14 @@ def pipeline_files(
     functions: Sequence[str],
     description: str,
     environments: Iterable[str],
+    region: str,
 ) -> Files:
     """A whole pipeline folder, relative to ``src/<layer>/<pipeline>/``."""
     files: Files = {
         "__main__.py": main_module(layer, pipeline, description, functions),
         "requirements.txt": pipeline_requirements(layer, pipeline),
     }
-    files.update(pipeline_stacks(slug, layer, pipeline, environments, description))
+    files.update(pipeline_stacks(slug, layer, pipeline, environments, region, description))
     for function in functions:
         files.update(function_files(layer, pipeline, function))
     return files

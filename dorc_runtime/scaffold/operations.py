@@ -21,6 +21,7 @@ from .writer import Plan
 class ProjectValues:
     slug: str
     environments: tuple[str, ...]
+    region: str
 
 
 def project_values(project: Project) -> ProjectValues:
@@ -34,7 +35,7 @@ def project_values(project: Project) -> ProjectValues:
             f"project_settings.py does not define {exc.name}.",
             "define UNIVERSAL and ENVIRONMENTS as the generated project does",
         ) from None
-    return ProjectValues(universal.slug, environments)
+    return ProjectValues(universal.slug, environments, universal.region)
 
 
 def choose_layer(project: Project, layer: str | None) -> str:
@@ -103,7 +104,7 @@ def plan_pipeline(
     problems = pipeline_name_problems(values.slug, values.environments, layer, name, names)
     if problems:
         raise InvalidNameError(problems[0], "choose shorter names")
-    tree = files.pipeline_files(values.slug, layer, name, names, description, values.environments)
+    tree = files.pipeline_files(values.slug, layer, name, names, description, values.environments, values.region)
     return Plan(trees={_rel(layer, name): tree})
 
 

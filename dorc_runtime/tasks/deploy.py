@@ -82,17 +82,18 @@ def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verb
         "layer": LAYER_HELP,
         "yes": "do not ask for confirmation",
         "universal": "also destroy the universal stack (ECR), once no environment uses it",
+        "force": "empty buckets (every version) and repositories that still hold data, then destroy",
         "verbose": VERBOSE_HELP,
     }
 )
 @cli_errors
-def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, verbose=False):
+def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force=False, verbose=False):
     """Destroy an environment's pipelines then its infra, in reverse deploy order (or only --pipeline)."""
     from ..deploy.automation.commands import real_seams, resolve_target, run_destroy
 
     project, session = _session()
-    target = resolve_target(project, env, pipeline, layer, include_universal=universal)
-    run_destroy(session, target, real_seams(verbose=verbose), yes=yes)
+    target = resolve_target(project, env, pipeline, layer, include_universal=universal, removed_ok=True)
+    run_destroy(session, target, real_seams(verbose=verbose), yes=yes, force=force)
 
 
 @task(

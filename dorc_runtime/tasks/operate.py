@@ -15,14 +15,14 @@ def _target(pipeline, layer, env):
     from ..errors import ProjectError
     from ..operate import resolve
     from ..project import Project
-    from ..settings import load_environment
+    from ..settings import resolve_settings
 
     project = Project.find()
     environment = current_environment(env)
     if not environment:
         raise ProjectError("No environment chosen.", "pass --env, e.g. --env prod")
-    settings = load_environment(project.root)
-    return project, resolve(project, pipeline, layer, environment, settings.AWS_ACCOUNT)
+    account = resolve_settings(project.root).account.id  # the one resolution deploy uses
+    return project, resolve(project, pipeline, layer, environment, account)
 
 
 def _seams():

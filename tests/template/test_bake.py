@@ -76,7 +76,7 @@ def test_default_bake_has_the_full_tree(baked_project: Path) -> None:
     assert sorted(p.name for p in (baked_project / "src").iterdir()) == ["processed", "raw"]
     for env in ("preprod", "prod"):
         stack = yaml.safe_load((baked_project / "infra" / f"Pulumi.{env}.yaml").read_text())
-        assert stack == {"config": {"pipeline-config-infra:environment": env}}
+        assert stack == {"config": {"aws:region": "eu-west-2", "pipeline-config-infra:environment": env}}
     assert yaml.safe_load((baked_project / "infra/Pulumi.yaml").read_text())["name"] == "pipeline-config-infra"
     universal = yaml.safe_load((baked_project / "universal/Pulumi.yaml").read_text())
     assert universal["name"] == "pipeline-config-universal"
@@ -96,7 +96,7 @@ def test_examples_are_placed_with_their_stacks(baked_project: Path) -> None:
         assert pulumi["name"] == f"pipeline-config-{layer}-census"
         assert pulumi["runtime"]["options"]["virtualenv"] == "../../../.venv"
         stack = yaml.safe_load((folder / "Pulumi.prod.yaml").read_text())
-        assert stack == {"config": {f"pipeline-config-{layer}-census:environment": "prod"}}
+        assert stack == {"config": {"aws:region": "eu-west-2", f"pipeline-config-{layer}-census:environment": "prod"}}
 
 
 def test_record_of_template_and_answers(baked_project: Path) -> None:
@@ -179,6 +179,12 @@ def test_varied_answers_bake_a_valid_project(bake, case: str) -> None:
     else:
         assert project.all_pipelines() == []
         assert load_routes(project_dir).routes == ()
+    region = answers.get("aws_region", "eu-west-2")
+    stack_files = sorted(project_dir.glob("**/Pulumi.*.yaml"))
+    assert project_dir / "universal/Pulumi.universal.yaml" in stack_files
+    assert len(stack_files) == 1 + len(envs) * (1 + len(project.all_pipelines()))
+    for path in stack_files:  # the AWS provider deploys to the project's region, even run by hand
+        assert yaml.safe_load(path.read_text())["config"]["aws:region"] == region, path
     version = answers.get("python_version", "3.12")
     assert f"FROM public.ecr.aws/lambda/python:{version}\n" in (project_dir / "Dockerfile").read_text()
     assert project_problems(project) == []

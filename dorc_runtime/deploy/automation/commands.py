@@ -8,22 +8,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from ...errors import DeployError
+from ...errors import DeployError, ProjectError
+from ...names import check_name
 from ...project import Project
 from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
 from .executor import ApplyExecutor, PreviewExecutor
 from .guards import confirm, git_status, refuse_dirty
-from .plan import StackPlan, Target, blocking_stacks, deploy_plan, destroy_plan, refuse_if_blocked
+from .plan import (
+    StackPlan,
+    Target,
+    blocking_stacks,
+    deploy_plan,
+    destroy_plan,
+    orphan_notice,
+    orphan_stacks,
+    previewable,
+    refuse_if_blocked,
+    refuse_unknown_removed,
+    skipped_preview_notice,
+)
 from .preflight import Needs, Probes, preflight
 from .runner import Progress, StackResult, StackRunner
 from .stacks import Layout, StackKind, StackRef
+from .storage import HolderKind, Storage, data_holders, refuse_if_holding_data
 
 
 @dataclass
@@ -38,6 +52,7 @@ class Seams:
     interactive: bool
     ask: Callable[[str], bool]
     needs_docker: Callable[[Layout, StackPlan], bool]
+    storage: Callable[[str], Storage]  # region -> the buckets and repositories destroy checks
     # deploy's publish stage (images to the registry), run between universal and the pipelines
     publish: Callable[[Session, StackPlan], object] | None = None
 
@@ -54,6 +69,11 @@ class Session:
     def open(cls, project: Project, settings: DorcEnvironment) -> Session:
         return cls(Layout.read(project, settings), settings, select_backend(settings, project.root))
 
+    def checked(self, needs: Needs, probes: Probes) -> Session:
+        """Run preflight; the session then carries the account the programs get in AWS_ACCOUNT."""
+        account = preflight(needs, self.settings, self.backend, probes, self.layout.account, self.layout.region)
+        return replace(self, layout=replace(self.layout, account=account))
+
 
 def resolve_target(
     project: Project,
@@ -61,14 +81,27 @@ def resolve_target(
     pipeline: str | None,
     layer: str | None,
     include_universal: bool = False,
+    removed_ok: bool = False,
 ) -> Target:
+    """``removed_ok`` (destroy): a pipeline whose folder is gone is still a target, given its layer."""
     if pipeline is None:
         if layer is not None:
             raise DeployError("--layer only makes sense with --pipeline.", "add --pipeline <name>")
         return Target(environment, include_universal=include_universal)
     if include_universal:
         raise DeployError("--universal cannot be combined with --pipeline.", "drop one of them")
-    layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    if removed_ok and layer is not None and not project.pipeline_dir(layer, pipeline).is_dir():
+        return Target(environment, check_name("layer", layer), check_name("pipeline", pipeline))
+    try:
+        layer, pipeline = project.resolve_pipeline(pipeline, layer)
+    except ProjectError as error:
+        if not removed_ok:
+            raise
+        raise ProjectError(
+            error.message,
+            f"{error.fix}; for a pipeline whose folder was removed, give its layer: "
+            f"'invoke destroy --env {environment} --pipeline {pipeline} --layer <layer>'",
+        ) from None
     return Target(environment, layer, pipeline)
 
 
@@ -85,8 +118,14 @@ def run_preview(session: Session, target: Target, seams: Seams) -> list[StackRes
     plan = deploy_plan(session.layout, target)
     _show_plan(seams, "Preview", plan, session)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
-    preflight(needs, session.settings, session.backend, seams.probes)
-    return PreviewExecutor(_runner(session, seams), seams.progress).execute(plan)
+    session = session.checked(needs, seams.probes)
+    runner = _runner(session, seams)
+    infra = session.layout.infra(target.environment)
+    plan, skipped = previewable(plan, runner.resource_count(infra) > 0)
+    if skipped:
+        notice = skipped_preview_notice(target.environment, skipped)
+        seams.console.print(notice, markup=False, highlight=False, soft_wrap=True)
+    return PreviewExecutor(runner, seams.progress).execute(plan)
 
 
 def run_deploy(
@@ -96,21 +135,38 @@ def run_deploy(
     _show_plan(seams, "Deploy", plan, session)
     refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
     needs = Needs(docker=seams.needs_docker(session.layout, plan))
-    preflight(needs, session.settings, session.backend, seams.probes)
+    session = session.checked(needs, seams.probes)
+    runner = _runner(session, seams)
+    orphans = orphan_stacks(session.layout, runner.backend_stacks())
+    if orphans:
+        seams.console.print(orphan_notice(orphans), markup=False, highlight=False, soft_wrap=True)
     confirm(plan, yes, seams.interactive, seams.ask)
     publish = seams.publish
     before_pipelines = (lambda: publish(session, plan)) if publish else None
-    return ApplyExecutor(_runner(session, seams), seams.progress, before_pipelines).execute(plan)
+    return ApplyExecutor(runner, seams.progress, before_pipelines).execute(plan)
 
 
-def run_destroy(session: Session, target: Target, seams: Seams, yes: bool = False) -> list[StackResult]:
+def run_destroy(
+    session: Session, target: Target, seams: Seams, yes: bool = False, force: bool = False
+) -> list[StackResult]:
     plan = destroy_plan(session.layout, target)
     _show_plan(seams, "Destroy", plan, session)
-    preflight(Needs(), session.settings, session.backend, seams.probes)
+    session = session.checked(Needs(), seams.probes)
     runner = _runner(session, seams)
+    refuse_unknown_removed(session.layout, plan, runner.backend_stacks)
     refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
+    storage = seams.storage(session.layout.region)
+    holders = data_holders(session.layout, plan, runner.outputs, runner.resource_count)
+    full = [holder for holder in holders if storage.holds_data(holder)]
+    refuse_if_holding_data(full, force)
     confirm(plan, yes, seams.interactive, seams.ask)
-    return ApplyExecutor(runner, seams.progress).execute(plan)
+    for holder in full:  # only with --force, after the confirmation
+        seams.console.print(f"Emptied {holder} ({storage.empty(holder)} deleted)", markup=False, highlight=False)
+    results = ApplyExecutor(runner, seams.progress).execute(plan)
+    for holder in holders:  # universal retains its repositories on delete; destroy means gone
+        if holder.kind is HolderKind.REPOSITORY:
+            storage.delete_repository(holder.name)
+    return results
 
 
 def outputs_stack(
@@ -132,7 +188,7 @@ def outputs_stack(
 
 def run_outputs(session: Session, stack: StackRef, seams: Seams) -> dict[str, Any]:
     # reading outputs needs AWS credentials only when the state itself lives in S3
-    preflight(Needs(aws=False), session.settings, session.backend, seams.probes)
+    session = session.checked(Needs(aws=False), seams.probes)
     return _runner(session, seams).outputs(stack)
 
 
@@ -163,6 +219,7 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
 
     from .preflight import system_probes
     from .progress import RichProgress
+    from .storage import AwsStorage
 
     console = console or Console()
 
@@ -180,5 +237,6 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
         interactive=sys.stdin.isatty(),
         ask=lambda question: Confirm.ask(question, console=console, default=False),
         needs_docker=needs_docker,
+        storage=AwsStorage.for_region,
         publish=lambda session, plan: publish_images(session, plan, console),
     )

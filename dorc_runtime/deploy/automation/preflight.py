@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...errors import DorcError, MissingToolError
-from ...settings import DorcEnvironment
+from ...settings import NO_ACCOUNT, Account, DorcEnvironment
 from .backend import Backend, BackendKind, passphrase
 
 DOCKER_INFO_TIMEOUT = 20
@@ -53,6 +53,8 @@ class Probes:
     docker_engine_running: Callable[[], bool]
     aws_credentials_found: Callable[[], bool]
     bucket_problem: Callable[[str], str | None]  # None when the state bucket is usable
+    # the credentials' account (STS GetCallerIdentity in the given region); None when STS fails
+    caller_account: Callable[[str], str | None] = lambda region: None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,23 @@ def check_credentials(probes: Probes) -> Problem | None:
         return Problem(
             "No AWS credentials found (environment, ~/.aws, SSO, container or instance role).",
             CREDENTIALS_FIX,
+        )
+    return None
+
+
+def check_account(expected: Account, actual: str | None) -> Problem | None:
+    """The credentials must belong to the account the project deploys to: every ARN is derived
+    from it, so a deploy with other credentials would create a project that points elsewhere."""
+    if actual is None:
+        return Problem(
+            "The AWS credentials were found but STS GetCallerIdentity failed, so their account is unknown.",
+            "check that the credentials are valid and not expired ('aws sts get-caller-identity'); " + CREDENTIALS_FIX,
+        )
+    if expected.id is not None and expected.id != actual:
+        return Problem(
+            f"The AWS credentials are for account {actual}, but {expected.source} says {expected.id}.",
+            f"use credentials for {expected.id} (AWS_PROFILE, 'aws sso login' or 'aws-vault exec <profile>'), "
+            f"or correct {expected.source}",
         )
     return None
 
@@ -140,8 +159,27 @@ def raise_problems(problems: list[Problem]) -> None:
     raise error
 
 
-def preflight(needs: Needs, settings: DorcEnvironment, backend: Backend, probes: Probes) -> None:
-    raise_problems(preflight_problems(needs, settings, backend, probes))
+def preflight(
+    needs: Needs,
+    settings: DorcEnvironment,
+    backend: Backend,
+    probes: Probes,
+    account: Account = NO_ACCOUNT,
+    region: str = "us-east-1",
+) -> Account:
+    """Raise every problem at once; return the account to deploy to when AWS is needed: the
+    configured one, checked against the credentials', else the credentials' own."""
+    problems = preflight_problems(needs, settings, backend, probes)
+    resolved = account
+    if needs.aws and check_credentials(probes) is None:
+        actual = probes.caller_account(region)
+        mismatch = check_account(account, actual)
+        if mismatch is not None:
+            problems.append(mismatch)
+        elif account.id is None:
+            resolved = Account(actual, "your AWS credentials (sts get-caller-identity)")
+    raise_problems(problems)
+    return resolved
 
 
 # -- the real probes ---------------------------------------------------------------------------
@@ -185,10 +223,21 @@ def _bucket_problem(bucket: str) -> str | None:
     return None
 
 
+def _caller_account(region: str) -> str | None:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
+    except (BotoCoreError, ClientError):
+        return None
+
+
 def system_probes() -> Probes:
     return Probes(
         which=shutil.which,
         docker_engine_running=_docker_engine_running,
         aws_credentials_found=_aws_credentials_found,
         bucket_problem=_bucket_problem,
+        caller_account=_caller_account,
     )

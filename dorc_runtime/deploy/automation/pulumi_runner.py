@@ -15,11 +15,12 @@ from typing import Any
 from pulumi import automation as auto
 
 from ...errors import DeployError, MissingToolError
+from ...naming import Naming
 from .backend import Backend
 from .engine_events import EngineEventRelay
 from .preflight import PULUMI_FIX
 from .runner import Progress, StackResult
-from .stacks import Layout, StackRef, program_environment
+from .stacks import Layout, StackKind, StackRef, program_environment
 
 SECRET_MASK = "[secret]"
 ERROR_TAIL_LINES = 12
@@ -55,7 +56,10 @@ class PulumiStackRunner:
 
     def destroy(self, stack: StackRef, progress: Progress) -> StackResult:
         progress.stack_started(stack, "destroy")
-        pulumi_stack = self._open(stack, create=False)
+        if _has_program(stack) or stack.kind is not StackKind.PIPELINE:
+            pulumi_stack = self._open(stack, create=False)
+        else:  # a removed or renamed pipeline: its folder is gone, its stack is not
+            pulumi_stack = self._open_without_program(stack)
         if pulumi_stack is None:
             return self._finish(progress, StackResult(stack, "destroy"))
         # no remove=True: `stack rm` would also delete the user's Pulumi.<env>.yaml
@@ -83,7 +87,50 @@ class PulumiStackRunner:
                 return summary.resource_count or 0
         return 0
 
+    def backend_stacks(self) -> list[tuple[str, str]]:
+        universal = self.layout.universal()
+        self._ensure_backend_folder()
+        workspace = auto.LocalWorkspace(work_dir=str(universal.work_dir), env_vars=self._env(universal))
+        summaries = self._run(universal, "stack ls --all", lambda: workspace.list_stacks(include_all=True))
+        return [pair for pair in (_project_and_stack(summary.name) for summary in summaries) if pair]
+
     # -- helpers --------------------------------------------------------------------------------
+    def _ensure_backend_folder(self) -> None:
+        if self.backend.local_path is not None:
+            # Pulumi's file backend does not create its folder
+            self.backend.local_path.mkdir(parents=True, exist_ok=True)
+
+    def _open_without_program(self, stack: StackRef) -> auto.Stack | None:
+        """Select a pipeline stack whose folder is gone, with an empty inline program in a temporary
+        workspace: destroy works from the stack's state and never runs the program."""
+        assert stack.layer is not None and stack.pipeline is not None
+        self._ensure_backend_folder()
+        project = Naming.pipeline_project(self.layout.slug, stack.layer, stack.pipeline)
+        options = auto.LocalWorkspaceOptions(
+            env_vars=self._env(stack),
+            secrets_provider="passphrase" if self.backend.needs_passphrase else None,
+            project_settings=auto.ProjectSettings(name=project, runtime="python"),
+        )
+        try:
+            selected = auto.select_stack(
+                stack_name=stack.name, project_name=project, program=_no_program, opts=options
+            )
+        except auto.StackNotFoundError:
+            return None
+        except auto.CommandError as error:
+            raise _deploy_error(stack, "stack select", error) from None
+        if self.backend.needs_passphrase:
+            self._restore_encryption_salt(stack, selected)
+        return selected
+
+    def _restore_encryption_salt(self, stack: StackRef, selected: auto.Stack) -> None:
+        """The passphrase provider's salt lived in the deleted Pulumi.<stack>.yaml; the state keeps a
+        copy (``secrets_providers.state.salt``), so the temporary stack file gets it back."""
+        deployment = self._run(stack, "stack export", selected.export_stack).deployment or {}
+        salt = ((deployment.get("secrets_providers") or {}).get("state") or {}).get("salt")
+        if salt:
+            selected.workspace.save_stack_settings(stack.name, auto.StackSettings(encryption_salt=salt))
+
     def _env(self, stack: StackRef) -> dict[str, str]:
         return program_environment(
             self.layout, stack, self.backend, self.passphrase, self.python, self.inherited_env
@@ -95,9 +142,7 @@ class PulumiStackRunner:
                 f"{stack.work_dir} has no Pulumi.yaml, so the {stack.label} stack has no program.",
                 "restore the folder from the template (every program folder has Pulumi.yaml and __main__.py)",
             )
-        if self.backend.local_path is not None:
-            # Pulumi's file backend does not create its folder
-            self.backend.local_path.mkdir(parents=True, exist_ok=True)
+        self._ensure_backend_folder()
         options = auto.LocalWorkspaceOptions(
             env_vars=self._env(stack),
             secrets_provider="passphrase" if self.backend.needs_passphrase else None,
@@ -143,6 +188,16 @@ class PulumiStackRunner:
     def _finish(progress: Progress, result: StackResult) -> StackResult:
         progress.stack_finished(result)
         return result
+
+
+def _no_program() -> None:
+    """The inline program of a stack whose folder is gone (destroy never runs it)."""
+
+
+def _project_and_stack(name: str) -> tuple[str, str] | None:
+    """``organization/<project>/<stack>`` (``stack ls --all``) -> ``(project, stack)``."""
+    parts = name.split("/")
+    return (parts[-2], parts[-1]) if len(parts) == 3 else None
 
 
 def _has_program(stack: StackRef) -> bool:

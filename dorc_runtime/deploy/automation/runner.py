@@ -73,3 +73,7 @@ class StackRunner(Protocol):
     def resource_count(self, stack: StackRef) -> int:
         """Resources the backend holds for ``stack``; 0 when the stack does not exist."""
         ...
+
+    def backend_stacks(self) -> list[tuple[str, str]]:
+        """Every ``(Pulumi project, stack)`` in the backend, including projects with no folder."""
+        ...

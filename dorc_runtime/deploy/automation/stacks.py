@@ -15,7 +15,14 @@ from pathlib import Path
 from ...errors import ProjectError
 from ...naming import ENV_ENVIRONMENT, Naming
 from ...project import Project
-from ...settings import DorcEnvironment
+from ...settings import (
+    ACCOUNT_VARIABLE,
+    NO_ACCOUNT,
+    Account,
+    DorcEnvironment,
+    ProjectSettings,
+    resolve_settings,
+)
 from .backend import Backend
 
 
@@ -56,26 +63,24 @@ class Layout:
     pipelines: tuple[tuple[str, str], ...]
     universal_dir: Path
     infra_dir: Path
+    account: Account = NO_ACCOUNT  # resolved settings; the credentials' account once checked
 
     @classmethod
     def read(cls, project: Project, settings: DorcEnvironment) -> Layout:
-        module = project.settings()
-        universal = getattr(module, "UNIVERSAL", None)
-        environments = getattr(module, "ENVIRONMENTS", None)
-        if universal is None or environments is None:
-            raise ProjectError(
-                f"{project.root / 'project_settings.py'} must define UNIVERSAL and ENVIRONMENTS.",
-                "restore project_settings.py from the template",
-            )
+        return cls.of(resolve_settings(project.root, env=settings), project)
+
+    @classmethod
+    def of(cls, settings: ProjectSettings, project: Project) -> Layout:
         return cls(
             root=project.root,
-            slug=universal.slug,
+            slug=settings.universal.slug,
             # the project's region, not the shell's AWS_REGION (aws-vault sets that per profile)
-            region=universal.region,
-            environments=tuple(environments),
+            region=settings.region,
+            environments=tuple(settings.environments),
             pipelines=tuple(project.all_pipelines()),
-            universal_dir=project.root / settings.UNIVERSAL_STACK_NAME,
-            infra_dir=project.root / settings.INFRA_STACK_NAME,
+            universal_dir=settings.universal_dir,
+            infra_dir=settings.infra_dir,
+            account=settings.account,
         )
 
     def check_environment(self, environment: str) -> str:
@@ -127,6 +132,9 @@ def program_environment(
         "PULUMI_PYTHON_CMD": inherited.get("PULUMI_PYTHON_CMD", python),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
     }
+    if layout.account.id is not None:
+        # the resolved account (or the credentials'), so every program derives the same ARNs
+        env[ACCOUNT_VARIABLE] = layout.account.id
     if stack.environment is not None:
         env[ENV_ENVIRONMENT] = stack.environment
     if passphrase is not None:

@@ -11,13 +11,15 @@ import pulumi_aws as aws
 from ..context import DeployContext, base_tags, function_key
 
 UNTAGGED_DAYS = 1
-KEEP_IMAGES = 20
 
 
-def lifecycle_policy(untagged_days: int = UNTAGGED_DAYS, keep: int = KEEP_IMAGES) -> dict:
-    """Expire untagged images after a day and keep only the newest ``keep`` images of a function.
+def lifecycle_policy(untagged_days: int = UNTAGGED_DAYS) -> dict:
+    """Expire untagged images only; never a tagged one.
 
-    ECR applies the rule with the lowest priority first; the 'any' rule must have the highest.
+    A repository serves every environment, and each environment's Lambda runs a tagged image
+    (``repo:<content tag>``): a count rule over tagged images would let preprod's pushes expire the
+    image prod still runs (Lambda then fails with ``ImageDeleted``). Untagged images are the
+    leftovers of multi-platform or interrupted pushes; no Lambda references them.
     """
     return {
         "rules": [
@@ -31,13 +33,7 @@ def lifecycle_policy(untagged_days: int = UNTAGGED_DAYS, keep: int = KEEP_IMAGES
                     "countNumber": untagged_days,
                 },
                 "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
-                "description": f"keep the newest {keep} images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
-                "action": {"type": "expire"},
-            },
+            }
         ]
     }
 
@@ -72,7 +68,10 @@ class Universal(pulumi.ComponentResource):
                 encryption_configurations=[{"encryption_type": "KMS"}],
                 force_delete=False,
                 tags={**tags, "dorc:layer": layer, "dorc:pipeline": pipeline, "dorc:function": function},
-                opts=pulumi.ResourceOptions(parent=self),
+                # A function removed or renamed drops its repository from this stack, but an
+                # environment not yet redeployed may still run its images: keep it in AWS
+                # (docs/deploy.md, "Removals"). Deleting it would also fail while it holds images.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
             aws.ecr.LifecyclePolicy(
                 logical,

@@ -53,9 +53,35 @@ def test_universal_has_one_hardened_repository_per_function(census_plan: Plan) -
         assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
     policies = census_plan.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy", "universal")
     assert sorted(p.inputs["repository"] for p in policies) == sorted(expected)
-    rules = json.loads(policies[0].inputs["policy"])["rules"]
-    assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
-    assert all(r["action"]["type"] == "expire" for r in rules)
+    # Only untagged images expire: every environment runs a tagged image from the shared repository,
+    # so a rule counting tagged images could delete the one prod runs. ECR lifecycle rules:
+    # https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
+    for policy in policies:
+        assert json.loads(policy.inputs["policy"]) == {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "expire untagged images after 1 day(s)",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": 1,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+
+
+def test_repositories_are_retained_when_their_function_disappears(census_plan: Plan) -> None:
+    """retainOnDelete: a repository leaving the program is dropped from state, not deleted in AWS
+    (an environment not yet redeployed may still run its images), and force_delete stays off."""
+    repos = census_plan.of_type(ECR, "universal")
+    assert repos and all(r.retain_on_delete for r in repos)
+    assert all(r.inputs["forceDelete"] is False for r in repos)
+    lambdas = census_plan.of_type("aws:lambda/function:Function")
+    assert lambdas and not any(r.retain_on_delete for r in lambdas)
 
 
 def test_universal_exports_repositories_by_layer_pipeline_function(census_plan: Plan) -> None:

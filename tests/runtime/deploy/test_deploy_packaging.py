@@ -23,9 +23,14 @@ def make_function(root: Path, requirements: str | None = "pandas==2.2.2\n") -> P
     return root
 
 
-def inputs(root: Path, architecture: str = "x86_64", package_type: str = "zip"):
+def inputs(root: Path, architecture: str = "x86_64", package_type: str = "zip", python_version: str = "3.12"):
     return package_inputs(
-        root, root / "src/raw/census", "fetch", package_type=package_type, architecture=architecture, python_version="3.12"
+        root,
+        root / "src/raw/census",
+        "fetch",
+        package_type=package_type,
+        architecture=architecture,
+        python_version=python_version,
     )
 
 
@@ -46,7 +51,8 @@ def test_plan_zip_pins_the_lambda_platform(tmp_path: Path) -> None:
     plan = plan_zip(inputs(root, architecture="arm64"), "acme-prod-raw-census-fetch", python="python3")
     command = plan.pip_command
     assert command is not None
-    assert command[command.index("--platform") + 1] == "manylinux2014_aarch64"
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert platforms == ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"]
     assert command[command.index("--python-version") + 1] == "3.12"
     assert "--only-binary=:all:" in command
     assert ["-r", str(root / "requirements.txt"), "-r", str(root / "src/raw/census/requirements.txt")] == list(command[-4:])
@@ -98,7 +104,7 @@ def test_a_dependency_without_a_wheel_is_named(tmp_path: Path) -> None:
     def failing_pip(command):
         return subprocess.CompletedProcess(command, 1, "", stderr)
 
-    with pytest.raises(DeployError, match=r"'pyodbc-src==1.0' has no wheel for the Lambda platform \(manylinux2014_x86_64, Python 3.12\)"):
+    with pytest.raises(DeployError, match=r"'pyodbc-src==1.0' has no wheel for the Lambda platform \(manylinux_2_28_x86_64 or manylinux_2_17_x86_64 or manylinux2014_x86_64, Python 3.12\)"):
         ZipBuilder(runner=failing_pip).package(inputs(root), "fn")
     assert not list((root / ".dorc/build").glob("*.zip"))
     assert missing_dependency("all good") is None
@@ -115,3 +121,53 @@ def test_plan_only_packager_builds_nothing(tmp_path: Path) -> None:
     packager = PlanOnlyPackager()
     archive = packager.package(inputs(root), "fn")
     assert not archive.exists() and len(packager.plans) == 1
+
+
+# Lambda runtimes and their operating systems (3.12+ on Amazon Linux 2023, glibc 2.34; 3.10/3.11 on
+# Amazon Linux 2, glibc 2.26): https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+@pytest.mark.parametrize(
+    ("python_version", "architecture", "expected"),
+    [
+        ("3.13", "x86_64", ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+        ("3.12", "x86_64", ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+        ("3.12", "arm64", ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"]),
+        ("3.11", "x86_64", ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+        ("3.10", "arm64", ["manylinux_2_17_aarch64", "manylinux2014_aarch64"]),
+    ],
+)
+def test_pip_platforms_follow_the_runtimes_glibc(tmp_path: Path, python_version, architecture, expected) -> None:
+    root = make_function(tmp_path)
+    command = plan_zip(inputs(root, architecture, python_version=python_version), "fn", python="python3").pip_command
+    assert command is not None
+    flags = list(command[command.index("--disable-pip-version-check") + 1 : command.index("--implementation")])
+    assert flags == [arg for tag in expected for arg in ("--platform", tag)]
+    assert command[command.index("--python-version") + 1] == python_version
+
+
+# numpy 2.3 publishes Linux wheels for manylinux_2_28 only (tagged manylinux_2_27.manylinux_2_28):
+# the wheels a Python 3.12 Lambda runs, which a manylinux2014-only install cannot find.
+MANYLINUX_2_28_ONLY = "numpy==2.3.5"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_manylinux_2_28_only_wheel_is_really_downloaded_for_python_312(tmp_path: Path) -> None:
+    root = make_function(tmp_path, requirements=MANYLINUX_2_28_ONLY + "\n")
+    archive = ZipBuilder().package(inputs(root), "fn")
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+    assert "lambda.py" in names and "numpy/__init__.py" in names
+    wheel = [n for n in names if n.startswith("numpy-2.3.5.dist-info/WHEEL")]
+    assert wheel
+    with zipfile.ZipFile(archive) as zf:
+        tags = zf.read(wheel[0]).decode()
+    assert "Tag: cp312-cp312-manylinux_2_28_x86_64" in tags
+    # the same requirement with the platform dorc used before: pip finds nothing
+    command = plan_zip(inputs(root), "fn").pip_command
+    assert command is not None
+    start, end = command.index("--disable-pip-version-check") + 1, command.index("--implementation")
+    only_2014 = [*command[:start], "--platform", "manylinux2014_x86_64", *command[end:]]
+    only_2014[only_2014.index("--target") + 1] = str(tmp_path / "old")
+    done = subprocess.run(only_2014, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert missing_dependency(done.stdout + done.stderr) == MANYLINUX_2_28_ONLY

@@ -163,3 +163,17 @@ def test_parallel_planning_gives_the_same_plan(tmp_path: Path) -> None:
     assert parallel.stacks == serial.stacks and len(serial.stacks) == 8
     assert parallel.resources == serial.resources
     assert parallel.outputs == serial.outputs
+
+
+def test_plan_takes_the_account_from_env_file_like_deploy(tmp_path: Path, monkeypatch) -> None:
+    """One resolution (dorc_runtime.settings): .env's AWS_ACCOUNT beats UNIVERSAL.account, and the
+    programs under the plan derive their ARNs from it."""
+    monkeypatch.delenv("AWS_ACCOUNT", raising=False)
+    spec = ProjectSpec(pipelines=census_pipelines()[2:])  # processed/quick alone
+    root = write_project(tmp_path / "p", spec)
+    (root / ".env").write_text("AWS_ACCOUNT=444455556666\n")
+    plan = plan_project(root, "prod")
+    assert plan.account == "444455556666"
+    machine = plan.of_type("aws:sfn/stateMachine:StateMachine")[0]
+    assert ":444455556666:" in json.dumps(machine.inputs["definition"])
+    assert ":111122223333:" not in json.dumps([r.inputs for r in plan.resources])

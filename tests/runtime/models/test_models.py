@@ -100,3 +100,46 @@ def test_cron_trigger_takes_the_expression_positionally_or_by_keyword():
 
     assert CronTrigger("0 6 * * ? *") == CronTrigger(expression="cron(0 6 * * ? *)")
     assert CronTrigger("rate(1 day)").expression == "rate(1 day)"
+
+
+def test_log_retention_days_only_takes_what_cloudwatch_accepts() -> None:
+    # PutRetentionPolicy's retentionInDays:
+    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+    allowed = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+    universal = UniversalConfig(region="eu-west-2", project="p")
+    for days in allowed:
+        assert Config(universal=universal, log_retention_days=days).log_retention_days == days
+    for bad in (0, 2, 45, 366, 3654, -1):
+        with pytest.raises(ValidationError) as error:
+            Config(universal=universal, log_retention_days=bad)
+        message = str(error.value)
+        assert f"log_retention_days={bad} is not a retention CloudWatch Logs accepts" in message
+        assert "use one of 1, 3, 5, 7, 14, 30" in message
+
+
+def test_log_retention_values_match_botocores_service_model() -> None:
+    """botocore has no enum for the values, only their list in the API docs: the same list."""
+    import re
+
+    import botocore.session
+
+    from dorc_runtime.models.config import LOG_RETENTION_DAYS
+
+    doc = botocore.session.get_session().get_service_model("logs").shape_for("Days").documentation
+    listed = doc.split("Possible values are:", 1)[1].split(".", 1)[0]
+    assert tuple(int(n) for n in re.findall(r"\d+", listed)) == LOG_RETENTION_DAYS
+
+
+def test_a_bad_setting_in_project_settings_is_one_line(tmp_path) -> None:
+    from dorc_runtime.errors import ProjectError
+    from dorc_runtime.project import Project
+
+    (tmp_path / "project_settings.py").write_text(
+        "from dorc_runtime import Config, UniversalConfig\n"
+        "UNIVERSAL = UniversalConfig(region='eu-west-2', project='p')\n"
+        "ENVIRONMENTS = {'prod': Config(universal=UNIVERSAL, log_retention_days=45)}\n"
+    )
+    with pytest.raises(ProjectError) as error:
+        Project(tmp_path).settings()
+    assert "\n" not in error.value.message
+    assert "log_retention_days: log_retention_days=45 is not a retention CloudWatch Logs accepts" in error.value.message

@@ -20,7 +20,9 @@ from dorc_runtime.validation.physical_names import (
 
 
 def test_pipeline_files_are_complete_and_parse() -> None:
-    tree = files.pipeline_files("proj", "raw", "census", ["fetch", "clean"], 'says "hi"', ["preprod", "prod"])
+    tree = files.pipeline_files(
+        "proj", "raw", "census", ["fetch", "clean"], 'says "hi"', ["preprod", "prod"], "eu-west-2"
+    )
     assert sorted(tree) == [
         "Pulumi.preprod.yaml",
         "Pulumi.prod.yaml",
@@ -36,7 +38,9 @@ def test_pipeline_files_are_complete_and_parse() -> None:
         if name.endswith(".py"):
             ast.parse(text)
     assert yaml.safe_load(tree["Pulumi.yaml"])["description"] == 'says "hi"'
-    assert yaml.safe_load(tree["Pulumi.prod.yaml"]) == {"config": {"proj-raw-census:environment": "prod"}}
+    assert yaml.safe_load(tree["Pulumi.prod.yaml"]) == {
+        "config": {"aws:region": "eu-west-2", "proj-raw-census:environment": "prod"}
+    }
     assert 'Function(name="fetch", next_function="clean")' in tree["__main__.py"]
     assert 'description="says \\"hi\\""' in tree["__main__.py"]
 
@@ -59,10 +63,20 @@ def test_example_targets() -> None:
 
 
 def test_bake_plan_without_examples() -> None:
-    answers = {"project_slug": "p", "layers": "raw, processed", "environments": "dev,prod"}
+    answers = {"project_slug": "p", "layers": "raw, processed", "environments": "dev,prod", "aws_region": "us-east-1"}
     plan = bake.bake_plan(answers, None, "{}")
     assert list(plan.trees) == ["src/raw", "src/processed"]
-    assert sorted(plan.files) == [".dorc-template.json", "infra/Pulumi.dev.yaml", "infra/Pulumi.prod.yaml", "routes.py"]
+    assert sorted(plan.files) == [
+        ".dorc-template.json",
+        "infra/Pulumi.dev.yaml",
+        "infra/Pulumi.prod.yaml",
+        "routes.py",
+        "universal/Pulumi.universal.yaml",
+    ]
+    assert yaml.safe_load(plan.files["universal/Pulumi.universal.yaml"]) == {"config": {"aws:region": "us-east-1"}}
+    assert yaml.safe_load(plan.files["infra/Pulumi.dev.yaml"]) == {
+        "config": {"aws:region": "us-east-1", "p-infra:environment": "dev"}
+    }
     assert plan.files["routes.py"] == files.routes_module()
 
 
@@ -72,7 +86,8 @@ def test_bake_plan_with_examples_skips_caches(tmp_path: Path) -> None:
         (tmp_path / source / "__main__.py").write_text("x")
         (tmp_path / source / "src/f/lambda.py").write_text("y")
         (tmp_path / source / "src/f/__pycache__/lambda.cpython-311.pyc").write_bytes(b"z")
-    plan = bake.bake_plan({"project_slug": "p", "layers": "raw", "environments": "prod"}, tmp_path, "{}")
+    answers = {"project_slug": "p", "layers": "raw", "environments": "prod", "aws_region": "eu-west-2"}
+    plan = bake.bake_plan(answers, tmp_path, "{}")
     raw = plan.trees["src/raw/census"]
     assert sorted(raw) == ["Pulumi.prod.yaml", "Pulumi.yaml", "__main__.py", "src/f/lambda.py"]
     assert "src/raw/census_summary" in plan.trees
@@ -89,7 +104,7 @@ def test_bake_plan_ships_the_sample_submission(tmp_path: Path) -> None:
     sample.mkdir(parents=True)
     (sample / "manifest.json").write_text("{}")
     (sample / "data.csv").write_bytes(b"year\r\n2021\r\n")
-    plan = bake.bake_plan({"project_slug": "p", "layers": "raw,processed", "environments": "prod"}, tmp_path, "{}")
+    plan = bake.bake_plan({"project_slug": "p", "layers": "raw,processed", "environments": "prod", "aws_region": "eu-west-2"}, tmp_path, "{}")
     assert plan.trees["samples"] == {"census_2021_v1/data.csv": b"year\r\n2021\r\n", "census_2021_v1/manifest.json": b"{}"}
 
 

@@ -82,10 +82,13 @@ def test_dynamic_definition_is_not_edited(project: Path, snapshot) -> None:
 
 
 def test_new_pipeline_uses_the_only_layer(bake, project_copy, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    project = project_copy(bake(layers="default", include_example="no"))
+    project = project_copy(bake(layers="default", include_example="no", aws_region="us-west-2"))
     monkeypatch.chdir(project)
     tasks.new_pipeline(Context(), "census", functions="fetch,clean")
     assert (project / "src/default/census/src/clean/lambda.py").is_file()
+    # the stack files carry the region from project_settings.py
+    stack = (project / "src/default/census/Pulumi.prod.yaml").read_text()
+    assert '"aws:region": "us-west-2"' in stack
     assert "Pipeline 'census' created." in capsys.readouterr().out
 
 

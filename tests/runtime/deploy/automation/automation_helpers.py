@@ -46,6 +46,8 @@ class FakeRunner:
     deployed: dict[str, int] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_on: str | None = None
+    backend: list[tuple[str, str]] = field(default_factory=list)  # (Pulumi project, stack) pairs
+    stack_outputs: dict[str, dict] = field(default_factory=dict)  # by stack label, else a default
 
     def _step(self, action: str, stack: StackRef, progress) -> StackResult:
         self.calls.append((action, stack.label))
@@ -75,10 +77,31 @@ class FakeRunner:
 
     def outputs(self, stack):
         self.calls.append(("outputs", stack.label))
-        return {"holding_bucket": "census-demo-prod-holding", "count": 2}
+        return self.stack_outputs.get(stack.label, {"holding_bucket": "census-demo-prod-holding", "count": 2})
 
     def resource_count(self, stack):
         return self.deployed.get(stack.label, 0)
+
+    def backend_stacks(self):
+        return list(self.backend)
+
+
+@dataclass
+class FakeStorage:
+    """Buckets and repositories by name -> how many versions or images each holds."""
+
+    contents: dict[str, int] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def holds_data(self, holder):
+        return self.contents.get(holder.name, 0) > 0
+
+    def empty(self, holder):
+        self.calls.append(f"empty {holder}")
+        return self.contents.pop(holder.name, 0)
+
+    def delete_repository(self, name):
+        self.calls.append(f"delete repository {name}")
 
 
 @dataclass
@@ -101,12 +124,16 @@ class RecordingProgress:
         self.lines.append(f"finished {result.stack.label}: {result.summary()}")
 
 
+CREDENTIALS_ACCOUNT = "123456789012"
+
+
 def all_present_probes() -> Probes:
     return Probes(
         which=lambda name: f"/usr/bin/{name}",
         docker_engine_running=lambda: True,
         aws_credentials_found=lambda: True,
         bucket_problem=lambda bucket: None,
+        caller_account=lambda region: CREDENTIALS_ACCOUNT,
     )
 
 
@@ -116,6 +143,7 @@ class Harness:
     progress: RecordingProgress
     seams: Seams
     asked: list[str]
+    layouts: list = field(default_factory=list)  # what each runner was made for (account, region...)
 
 
 def make_harness(
@@ -125,10 +153,16 @@ def make_harness(
     answer=True,
     status=None,
     docker=True,
+    storage: FakeStorage | None = None,
 ) -> Harness:
     runner = runner or FakeRunner()
     progress = RecordingProgress()
     asked: list[str] = []
+    layouts: list = []
+
+    def make_runner(layout, backend, secret):
+        layouts.append(layout)
+        return runner
 
     def ask(question: str) -> bool:
         asked.append(question)
@@ -138,10 +172,11 @@ def make_harness(
         console=Console(record=True, width=120),
         progress=progress,
         probes=probes or all_present_probes(),
-        make_runner=lambda layout, backend, secret: runner,
+        make_runner=make_runner,
         git_status=lambda root: status,
         interactive=interactive,
         ask=ask,
         needs_docker=lambda layout, plan: docker,
+        storage=lambda region: storage if storage is not None else FakeStorage(),
     )
-    return Harness(runner, progress, seams, asked)
+    return Harness(runner, progress, seams, asked, layouts)

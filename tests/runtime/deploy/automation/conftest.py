@@ -34,6 +34,6 @@ def no_aws_credentials(monkeypatch, tmp_path):
 
 @pytest.fixture
 def session(project: Project, monkeypatch) -> Session:
-    for name in ("AWS_REGION", "PULUMI_BACKEND_URL", "INFRA_BUCKET", "PULUMI_CONFIG_PASSPHRASE"):
+    for name in ("AWS_REGION", "AWS_ACCOUNT", "PULUMI_BACKEND_URL", "INFRA_BUCKET", "PULUMI_CONFIG_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
     return Session.open(project, settings())

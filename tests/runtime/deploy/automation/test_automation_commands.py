@@ -94,10 +94,28 @@ def test_a_failing_stack_stops_the_deploy(session):
 
 
 def test_preview_is_a_different_executor_over_the_deploy_plan(session):
-    h = make_harness(docker=False)
+    h = make_harness(FakeRunner(deployed={"infra [prod]": 12}), docker=False)
     run_preview(session, Target("prod"), h.seams)
     assert h.runner.calls == [("preview", label) for label in ALL_PROD]
-    assert h.runner.deployed == {}
+    assert h.runner.deployed == {"infra [prod]": 12}
+    assert "Skipping" not in h.seams.console.export_text()
+
+
+def test_preview_of_a_never_deployed_project_skips_pipelines_with_one_line(session):
+    """Pipelines read infra's outputs (StackReference.require_output); before infra exists there
+    are none, so their previews would all fail. universal and infra are still previewed."""
+    h = make_harness(docker=False)
+    run_preview(session, Target("prod"), h.seams)
+    assert h.runner.calls == [("preview", "universal"), ("preview", "infra [prod]")]
+    printed = h.seams.console.export_text()
+    assert (
+        "Skipping the preview of 3 pipeline stack(s): infra [prod] is not deployed yet, so they have no "
+        "outputs to read; 'invoke deploy --env prod' creates infra first, then them." in printed
+    )
+    h = make_harness(docker=False)
+    run_preview(session, Target("prod", "raw", "census"), h.seams)
+    assert h.runner.calls == []
+    assert "Skipping the preview of 1 pipeline stack(s)" in h.seams.console.export_text()
 
 
 def test_destroy_an_environment_in_reverse_order(session):

@@ -24,7 +24,8 @@ args = sys.argv[1:]
 with open(os.environ["STUB_LOG"], "a") as log:
     log.write(json.dumps({"args": args, "cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in (
         "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "DORC_ENVIRONMENT", "PYTHONPATH", "AWS_REGION",
-        "PULUMI_PYTHON_CMD")}}) + "\n")
+        "PULUMI_PYTHON_CMD")}, "files": {n: open(n).read() for n in os.listdir(".") if n.startswith("Pulumi.")}})
+        + "\n")
 if args == ["version"]:
     # below 3.205 the Automation API reads engine events from a file (newer CLIs stream them over
     # gRPC); both paths hand the same EngineEvent objects to dorc's on_event callback
@@ -47,7 +48,13 @@ def event_log(*extra):
     with open(path, "a") as f:
         for line in lines:
             f.write(json.dumps(line) + "\n")
-if args[:2] == ["stack", "ls"]:
+if args[:2] == ["stack", "ls"] and "--all" in args:
+    print(json.dumps([{"name": "organization/census-demo-universal/universal", "current": False},
+                      {"name": "organization/census-demo-raw-gone/prod", "current": False}]))
+elif args[:2] == ["stack", "export"]:
+    print(json.dumps({"version": 3, "deployment": {"secrets_providers": {"type": "passphrase",
+          "state": {"salt": "v1:c2FsdA==:v1:abc:def"}}}}))
+elif args[:2] == ["stack", "ls"]:
     print(json.dumps([{"name": "preprod", "current": False}, {"name": "prod", "current": True, "resourceCount": 7}]))
 elif args[:2] == ["stack", "select"]:
     if os.environ.get("STUB_NO_STACK") and "--create" not in args:
@@ -159,3 +166,29 @@ def test_a_program_folder_without_pulumi_yaml(stub_cli, runner, session):
     with pytest.raises(DeployError, match="has no Pulumi.yaml"):
         runner.up(session.layout.infra("prod"), RecordingProgress())
     assert runner.resource_count(session.layout.infra("prod")) == 0
+
+
+def test_backend_stacks_list_every_project(stub_cli, runner):
+    assert runner.backend_stacks() == [("census-demo-universal", "universal"), ("census-demo-raw-gone", "prod")]
+    ls = next(c for c in stub_cli() if c["args"][1:3] == ["stack", "ls"])
+    assert "--all" in ls["args"]
+
+
+def test_destroy_of_a_pipeline_whose_folder_is_gone_uses_an_empty_inline_program(stub_cli, runner, session):
+    """The program cannot be loaded from a missing folder; destroy only needs the stack's state.
+    The passphrase provider's salt comes back from the state into the temporary stack file."""
+    stack = session.layout.pipeline("prod", "raw", "gone")
+    assert not stack.work_dir.exists()
+    result = runner.destroy(stack, RecordingProgress())
+    assert result.action == "destroy"
+    calls = [c for c in stub_cli() if c["args"] != ["version"]]
+    destroy = next(c for c in calls if "destroy" in c["args"])
+    assert "--exec-kind" in destroy["args"] and destroy["args"][destroy["args"].index("--exec-kind") + 1] == "auto.inline"
+    assert any(a.startswith("--client=127.0.0.1:") for a in destroy["args"])
+    assert destroy["args"][-2:] == ["--stack", "prod"]
+    assert destroy["cwd"] != str(stack.work_dir)
+    assert "name: census-demo-raw-gone" in destroy["files"]["Pulumi.yaml"]
+    assert "encryptionsalt: v1:c2FsdA==:v1:abc:def" in destroy["files"]["Pulumi.prod.yaml"]
+    assert destroy["env"]["PULUMI_BACKEND_URL"] == session.backend.url
+    assert destroy["env"]["PULUMI_CONFIG_PASSPHRASE"] == "s3cret"
+    assert not stack.work_dir.exists()  # nothing is recreated in the project
