@@ -11,8 +11,9 @@ starts it as ``python aws_server.py FD`` and talks to it through its standard st
 * stdout: ``ready`` once the store is loaded and the server accepts requests.
 * stderr: a traceback if it fails.
 
-Ctrl-C reaches the whole process group; this process ignores it and lets the run decide, so an
-interrupted run still saves what its handlers wrote.
+Ctrl-C, SIGTERM and SIGHUP reach the whole process group; this process ignores them and saves when
+its stdin closes - when the run ends, or when the kernel closes the pipe of a run that was killed -
+so an interrupted or terminated run still keeps what its handlers wrote.
 """
 
 from __future__ import annotations
@@ -27,17 +28,23 @@ from pathlib import Path
 from typing import Any
 
 if __package__:
-    from .holding_store import HoldingStore
+    from .holding_store import HoldingStore, SaveError
 else:
     # Run by path, not with -m, so that the dorc_runtime package (pydantic models, ~0.25 s) is not
     # imported here. holding_store (stdlib only) is this file's sibling; the folder then leaves
     # sys.path so that no other sibling (context.py, runner.py, ...) shadows a module moto imports.
-    from holding_store import HoldingStore  # type: ignore[no-redef]
+    from holding_store import HoldingStore, SaveError  # type: ignore[no-redef]
 
     del sys.path[0]
 
 LOOPBACK = "127.0.0.1"
 READY = "ready"
+# the exit status and the last stderr line (JSON {"message", "fix"}) when the holding store could
+# not be saved, so that the run names that problem and its fix, not a failure to start moto
+SAVE_FAILED = 3
+# the run's process group may be sent these (Ctrl-C, a closed terminal, kill -TERM -PGID): this process
+# ignores them, keeps what the handlers wrote, and saves it when the run ends or dies and its stdin closes
+GROUP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 class MotoS3:
@@ -107,11 +114,18 @@ def serve(fd: int) -> None:
     sys.stdout.flush()
     sys.stdin.read()  # blocks until the run closes our stdin (or dies)
     server.shutdown()
-    store.save_from(s3)
+    try:
+        store.save_from(s3)
+    except SaveError as failed:
+        sys.stderr.write(json.dumps({"message": failed.message, "fix": failed.fix}) + "\n")
+        sys.stderr.flush()
+        os._exit(SAVE_FAILED)
 
 
 def main(argv: list[str]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in GROUP_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     serve(int(argv[1]))
     # the store is saved and nothing else is kept: skip tearing down moto's modules and threads
     # (~0.2 s), which the run would wait for

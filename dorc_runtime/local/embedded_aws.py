@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING
 from ..errors import DorcError
 from . import aws_server
 from .aws_guard import DUMMY_KEY
-from .aws_server import LOOPBACK, READY
+from .aws_server import LOOPBACK, READY, SAVE_FAILED
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -151,6 +151,9 @@ class EmbeddedAWS:
             process.stdout.close()
         assert self._stderr is not None  # there is a process
         with self._stderr:
+            if process.returncode == SAVE_FAILED:
+                failure = json.loads(self._last_error_line())
+                raise DorcError(failure["message"], failure["fix"])
             if process.returncode not in (0, -signal.SIGKILL):
                 raise DorcError(f"The embedded AWS (moto's server) failed: {self._last_error_line()}",
                                 "check that moto[server] is installed where dorc runs ('pip install \"moto[server]\"')")

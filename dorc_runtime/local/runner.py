@@ -158,6 +158,7 @@ class LocalRun:
             context_factory=context_factory(self.handlers),
             on_event=on_event,
             state_machine_arn=self.top.arn,
+            state_machine_type=self.top.definition.type,
             **options,
         )
 

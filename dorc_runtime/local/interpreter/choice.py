@@ -6,13 +6,13 @@ import fnmatch
 import operator
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from ...errors import UnsupportedConstructError
 from .errors import StatesError
 from .paths import compile_path
 from .templates import ContextGetter
+from .timestamps import parse_timestamp
 
 Predicate = Callable[[Any, ContextGetter], bool]
 
@@ -29,20 +29,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 _KINDS: dict[str, Callable[[Any], Any]] = {
     "String": lambda v: v if isinstance(v, str) else None,
     "Numeric": lambda v: v if _is_number(v) else None,
     "Boolean": lambda v: v if isinstance(v, bool) else None,
-    "Timestamp": _timestamp,
+    "Timestamp": parse_timestamp,
 }
 
 _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
@@ -50,7 +41,7 @@ _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "IsString": lambda v: isinstance(v, str),
     "IsNumeric": _is_number,
     "IsBoolean": lambda v: isinstance(v, bool),
-    "IsTimestamp": lambda v: _timestamp(v) is not None,
+    "IsTimestamp": lambda v: parse_timestamp(v) is not None,
 }
 
 _OPERATOR = re.compile(r"^(String|Numeric|Boolean|Timestamp)(Equals|LessThan|GreaterThan|LessThanEquals|GreaterThanEquals)(Path)?$")

@@ -9,11 +9,7 @@ TASK_FAILED = "States.TaskFailed"
 TIMEOUT = "States.Timeout"
 RUNTIME = "States.Runtime"
 DATA_LIMIT = "States.DataLimitExceeded"
-NO_CHOICE = "States.NoChoiceMatched"
 BRANCH_FAILED = "States.BranchFailed"
-
-# AWS: States.ALL and States.TaskFailed do not match these terminal errors.
-_TERMINAL = frozenset({RUNTIME, DATA_LIMIT})
 
 
 class StatesError(Exception):
@@ -31,9 +27,15 @@ class HandlerTimeout(BaseException):
 
 
 def matches(error_equals: Sequence[str], error: str) -> bool:
+    """Does a Retrier's or Catcher's ``ErrorEquals`` match ``error``? AWS's rules
+    (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): States.Runtime
+    is never retried or caught, even when named; States.DataLimitExceeded only when named;
+    States.TaskFailed matches every other error except States.Timeout."""
+    if error == RUNTIME:
+        return False
     if error in error_equals:
         return True
-    if error in _TERMINAL:
+    if error == DATA_LIMIT:
         return False
     if ALL in error_equals:
         return True

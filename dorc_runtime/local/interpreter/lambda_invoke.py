@@ -47,11 +47,27 @@ def call_handler(handler: Handler, event_json: str, context: Any) -> tuple[bool,
         return False, error_document(exc, getattr(context, "aws_request_id", None))
 
 
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as UTF-8 JSON, the measure of Step Functions' 256 KB limit."""
+    text = _UTF8.encode(value)
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bool, str]:
-    """What the Lambda service answers: ``(True, result JSON)`` or ``(False, error document JSON)``."""
+    """What the Lambda service answers: ``(True, result)`` or ``(False, error document JSON)``.
+
+    The result is JSON text, except for a handler that returns ``bytes``: Lambda's Python runtime
+    sends those as they are, unencoded (awslambdaric's ``LambdaMarshaller.marshal_response``), and
+    Step Functions parses the response as JSON if it can and keeps it as a string otherwise
+    ("The Payload field of the response is parsed from escaped Json to Json",
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html).
+    """
     ok, value = call_handler(handler, event_json, context)
     if not ok:
         return False, json.dumps(value)
+    if isinstance(value, bytes | bytearray):
+        # bytes that are not UTF-8 cannot be a Step Functions string: U+FFFD stands in for them
+        return True, bytes(value).decode("utf-8", errors="replace")
     try:
         return True, _UTF8.encode(value)
     except (TypeError, ValueError) as exc:
@@ -77,7 +93,10 @@ def invoke(handler: Handler, payload: Any, context: Any) -> Any:
             f"The state/task returned a result with a size exceeding the maximum number of bytes service limit "
             f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).",
         )
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except ValueError:  # raw bytes that are not JSON: a string, as Step Functions keeps them
+        return text
 
 
 class DefaultContext:

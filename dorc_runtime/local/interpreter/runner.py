@@ -22,12 +22,16 @@ from typing import Any
 from ...errors import EventError
 from .errors import DATA_LIMIT, TIMEOUT, HandlerTimeout, StatesError
 from .execution import Execution, ExecutionStatus, HistoryEvent
-from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, Handler, compact, invoke
+from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, Handler, compact, invoke, json_size
 from .states import Machine, Map, Parallel, State, compile_definition
 from .timeouts import call_with_timeout
 
 DEFAULT_MAP_CONCURRENCY = 40  # an inline Map runs at most 40 iterations at once on AWS
 LOCAL_STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:local"
+STANDARD, EXPRESS = "STANDARD", "EXPRESS"
+# "Express Workflows can run for up to five minutes"
+# (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html)
+EXPRESS_MAX_SECONDS = 300
 
 ContextFactory = Callable[[str, float | None], Any]
 EventCallback = Callable[[HistoryEvent], None]
@@ -82,6 +86,7 @@ class Run:
         state_machine_arn: str = LOCAL_STATE_MACHINE_ARN,
         name: str | None = None,
         record_iterations: bool = False,
+        state_machine_type: str = STANDARD,
     ) -> None:
         self.handlers = handlers
         self.by_name = {arn.rsplit(":function:", 1)[-1].split(":")[0]: fn for arn, fn in handlers.items()}
@@ -93,13 +98,14 @@ class Run:
         self.start_callback = start_execution
         self.state_machine_arn = state_machine_arn
         self.name = name or str(uuid.uuid4())
-        sm_name = state_machine_arn.rsplit(":", 1)[-1]
-        self.execution_arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{self.name}"
-        self.sm_name = sm_name
+        self.sm_name = state_machine_arn.rsplit(":", 1)[-1]
+        self.execution_arn = execution_arn(state_machine_arn, self.name, state_machine_type)
         self.record_iterations = record_iterations
         self.history: list[HistoryEvent] = []
         self.started = time.time()
-        self.deadline: float | None = None
+        self.deadline: float | None = None  # time.monotonic() when the execution times out
+        # wakes Wait states and retry delays when a sibling branch fails
+        self._wake = threading.Condition()
 
     # -- options shared with nested executions ----------------------------------------------------
     def child_options(self) -> dict[str, Any]:
@@ -135,17 +141,52 @@ class Run:
         if self.on_event is not None:
             self.on_event(event)
 
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds * self.time_scale)
+    def sleep(self, seconds: float, scope: Scope) -> None:
+        """Wait (a Wait state, a retry delay) until ``seconds`` have passed, the execution times out
+        or a sibling branch fails, whichever comes first."""
+        if seconds <= 0:
+            return
+        end = time.monotonic() + seconds * self.time_scale
+        with self._wake:
+            while True:
+                if scope.is_cancelled():
+                    raise _Cancelled()
+                now = time.monotonic()
+                if self.deadline is not None and now >= self.deadline:
+                    raise _ExecutionTimedOut()
+                if now >= end:
+                    return
+                self._wake.wait(min(end, self.deadline or end) - now)
 
-    def context_object(self, state: str, entered: float, retry_count: int, item: tuple[int, Any] | None = None) -> Any:
+    def cancel(self, scopes: list[Scope]) -> None:
+        for scope in scopes:
+            scope.cancelled = True
+        with self._wake:
+            self._wake.notify_all()
+
+    def check_size(self, value: Any, state: str, what: str) -> None:
+        """AWS fails a state whose input (after Parameters) or output is over 256 KB with
+        States.DataLimitExceeded (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+        size = json_size(value)
+        if size > MAX_PAYLOAD_BYTES:
+            raise StatesError(DATA_LIMIT, f"The state/task '{state}' {'returned a result' if what == 'output' else 'has an input'} "
+                                          f"with a size exceeding the maximum number of bytes service limit "
+                                          f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).")
+
+    def context_object(self, state: str, entered: float, retry_count: int | None,
+                       item: tuple[int, Any] | None = None) -> Any:
+        """The context object (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html):
+        RedriveCount is 0 as no local run is a redrive (so no RedriveTime); ``State.RetryCount`` only
+        in states that retry (Task, Parallel, Map), ``Map.Item`` only in a Map's ItemSelector."""
         context: dict[str, Any] = {
             "Execution": {"Id": self.execution_arn, "Input": self.input, "Name": self.name,
-                          "RoleArn": "arn:aws:iam::123456789012:role/dorc-local", "StartTime": _iso(self.started)},
+                          "RoleArn": "arn:aws:iam::123456789012:role/dorc-local", "StartTime": _iso(self.started),
+                          "RedriveCount": 0},
             "StateMachine": {"Id": self.state_machine_arn, "Name": self.sm_name},
-            "State": {"Name": state, "EnteredTime": _iso(entered), "RetryCount": retry_count},
+            "State": {"EnteredTime": _iso(entered), "Name": state},
         }
+        if retry_count is not None:
+            context["State"]["RetryCount"] = retry_count
         if item is not None:
             context["Map"] = {"Item": {"Index": item[0], "Value": item[1]}}
         return context
@@ -166,10 +207,19 @@ class Run:
     def invoke_lambda(self, function: str, payload: Any, timeout: float | None) -> Any:
         handler = self.handler_for(function)
         context = self.context_factory(function, timeout)
+        return self._call_within(lambda: invoke(handler, payload, context), timeout)
+
+    def _call_within(self, call: Callable[[], Any], timeout: float | None) -> Any:
+        """``call()`` bounded by the Task's TimeoutSeconds (States.Timeout) and by what is left of
+        the execution's own TimeoutSeconds (the execution times out, even in the middle of a Task)."""
         scaled = None if timeout is None else timeout * self.time_scale
+        left = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        execution_first = left is not None and (scaled is None or left < scaled)
         try:
-            return call_with_timeout(lambda: invoke(handler, payload, context), scaled)
+            return call_with_timeout(call, left if execution_first else scaled)
         except HandlerTimeout:
+            if execution_first:
+                raise _ExecutionTimedOut() from None
             raise StatesError(TIMEOUT, None) from None
 
     def start_execution(self, parameters: Any, sync2: bool, timeout: float | None) -> Any:
@@ -179,11 +229,7 @@ class Run:
         child_input = parameters.get("Input", {})
         if isinstance(child_input, str):
             child_input = json.loads(child_input)
-        scaled = None if timeout is None else timeout * self.time_scale
-        try:
-            child = call_with_timeout(lambda: self._run_child(arn, child_input, parameters.get("Name")), scaled)
-        except HandlerTimeout:
-            raise StatesError(TIMEOUT, None) from None
+        child = self._call_within(lambda: self._run_child(arn, child_input, parameters.get("Name")), timeout)
         described = {
             "ExecutionArn": child.arn, "Input": child_input if sync2 else compact(child_input),
             "InputDetails": {"Included": True}, "Name": child.arn.rsplit(":", 1)[-1],
@@ -254,8 +300,7 @@ class Run:
                         break
                     results[index] = jobs[index]()
             except BaseException as exc:  # reported to the waiting state, which re-raises it
-                for s in scopes:
-                    s.cancelled = True
+                self.cancel(scopes)
                 done.put(exc)
                 return
             done.put(None)
@@ -272,6 +317,14 @@ class Run:
         if failure is not None:
             raise failure
         return results
+
+
+def execution_arn(state_machine_arn: str, name: str, state_machine_type: str) -> str:
+    """A STANDARD execution is ``...:execution:<machine>:<name>``; an EXPRESS one
+    ``...:express:<machine>:<name>:<id>`` (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html#awsstepfunctions-resources-for-iam-policies)."""
+    if state_machine_type == EXPRESS:
+        return state_machine_arn.replace(":stateMachine:", ":express:") + f":{name}:{uuid.uuid4()}"
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
 
 class _Jobs:
@@ -300,27 +353,32 @@ def run_state_machine(
     Options: ``time_scale`` (multiplies retry waits, Wait states and timeouts), ``context_factory
     (function_arn, timeout_seconds)``, ``on_event(HistoryEvent)``, ``state_machines {arn: (definition,
     handlers)}`` and/or ``start_execution(arn, input) -> Execution`` for startExecution.sync:2,
-    ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states).
+    ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states),
+    ``state_machine_type`` (``"STANDARD"`` or ``"EXPRESS"``: the execution ARN's form and, for EXPRESS,
+    AWS's five-minute limit).
     Raises :class:`UnsupportedConstructError` before running anything the interpreter lacks.
     """
     machine = compile_definition(definition)
     data = {} if input is None else input
     try:
-        data = json.loads(json.dumps(data))
+        text = json.dumps(data, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise EventError(f"the execution input is not JSON: {exc}", fix="pass JSON-serialisable input") from None
+    if len(text.encode()) > MAX_PAYLOAD_BYTES:  # StartExecution's input is at most 256 KB
+        raise EventError(f"the execution input is {len(text.encode())} bytes, over Step Functions' limit of "
+                         f"{MAX_PAYLOAD_BYTES} bytes", fix="pass a smaller event, e.g. an S3 key instead of the data")
+    data = json.loads(text)
     run = Run(handlers, data, **options)
     time_scale = options.get("time_scale", 1.0)
-    if machine.timeout is not None:
-        run.deadline = time.monotonic() + machine.timeout * time_scale
+    limit = machine.timeout
+    if options.get("state_machine_type") == EXPRESS:
+        limit = min(limit or EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS)
+    if limit is not None:
+        run.deadline = time.monotonic() + limit * time_scale
     execution = Execution(ExecutionStatus.SUCCEEDED, history=run.history, started=run.started,
                           arn=run.execution_arn, input=data)
     try:
-        output = run.run_machine(machine, data, Scope("", None))
-        size = len(json.dumps(output, ensure_ascii=False).encode())
-        if size > MAX_PAYLOAD_BYTES:
-            raise StatesError(DATA_LIMIT, f"The execution output exceeds {MAX_PAYLOAD_BYTES} bytes ({size} bytes).")
-        execution.output = output
+        execution.output = run.run_machine(machine, data, Scope("", None))
     except StatesError as err:
         execution.status = ExecutionStatus.FAILED
         execution.error, execution.cause = err.error, err.cause

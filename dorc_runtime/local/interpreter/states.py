@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import UnsupportedConstructError
+from . import intrinsics
 from .choice import Predicate, compile_rule
-from .errors import NO_CHOICE, StatesError, matches
+from .errors import RUNTIME, StatesError, matches
 from .paths import Path, compile_path
-from .templates import Template
+from .templates import ContextGetter, Template
+from .timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from .runner import Run, Scope
@@ -28,19 +30,21 @@ LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 START_SYNC = "arn:aws:states:::states:startExecution.sync"
 START_SYNC2 = "arn:aws:states:::states:startExecution.sync:2"
 
-_COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath"}
+_COMMON = {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "QueryLanguage"}
 _ALLOWED = {
     "Task": _COMMON | {"Resource", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch",
-                       "TimeoutSeconds", "TimeoutSecondsPath"},
+                       "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
     "Parallel": _COMMON | {"Branches", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch"},
     "Map": _COMMON | {"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency",
                       "MaxConcurrencyPath", "ResultSelector", "ResultPath", "Retry", "Catch"},
     "Pass": _COMMON | {"Result", "ResultPath", "Parameters"},
     "Wait": _COMMON | {"Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
-    "Choice": {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default"},
-    "Succeed": {"Type", "Comment", "InputPath", "OutputPath"},
-    "Fail": {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath"},
+    "Choice": {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default", "QueryLanguage"},
+    "Succeed": {"Type", "Comment", "InputPath", "OutputPath", "QueryLanguage"},
+    "Fail": {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"},
 }
+JSONPATH = "JSONPath"
+MACHINE_FIELDS = {"StartAt", "States", "Comment", "TimeoutSeconds", "Version", "QueryLanguage"}
 
 _NULL = object()  # ResultPath/InputPath/OutputPath: null (distinct from "absent")
 
@@ -83,6 +87,40 @@ def _optional_path(spec: dict[str, Any], key: str) -> Path | object | None:
     return _NULL if spec[key] is None else compile_path(spec[key])
 
 
+def check_query_language(spec: dict[str, Any], where: str) -> None:
+    language = spec.get("QueryLanguage", JSONPATH)
+    if language != JSONPATH:
+        raise UnsupportedConstructError(
+            f"{where}: QueryLanguage {language!r} is not supported by the local runner (only JSONPath)",
+            fix="write the state machine with JSONPath paths and intrinsics, or run it on AWS",
+        )
+
+
+def read(path: Path, data: Any, context: ContextGetter) -> Any:
+    """A path's value: from the context object for ``$$...`` paths, else from ``data``. AWS lets
+    every path field read the context object
+    (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html)."""
+    return path.get(context() if path.context else data)
+
+
+def positive_integer(value: Any, field: str, state: str, minimum: int = 1) -> int:
+    """A number read through a ``...Path`` field: AWS fails the state with States.Runtime unless
+    it is an integer (``2.0`` counts) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or value < minimum:
+        raise StatesError(RUNTIME, f"{state}: {field} must resolve to an integer >= {minimum}, got {json.dumps(value)}")
+    return int(value)
+
+
+def _static_integer(spec: dict[str, Any], key: str, where: str, minimum: int) -> int | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UnsupportedConstructError(f"{where}: {key} must be an integer >= {minimum}, got {value!r} "
+                                        "(AWS refuses the definition)", fix=f"set {key} to a whole number")
+    return value
+
+
 class State:
     """Fields and behaviour shared by every state type."""
 
@@ -95,6 +133,7 @@ class State:
                 f"{where}: field(s) {', '.join(sorted(unknown))} of a {self.type} state are not supported "
                 "by the local runner", fix="remove them or run the pipeline on AWS",
             )
+        check_query_language(spec, where)
         self.name = name
         self.where = where
         self.next: str | None = spec.get("Next")
@@ -103,17 +142,22 @@ class State:
         if self.next is None and not spec.get("End") and self.type not in ("Choice", "Succeed", "Fail"):
             raise UnsupportedConstructError(f"{where}: state has neither Next nor End")
 
-    def select_input(self, data: Any) -> Any:
+    def select_input(self, data: Any, context: ContextGetter) -> Any:
         path = self.input_path
         if path is None:
             return data
-        return {} if path is _NULL else path.get(data)  # type: ignore[union-attr]
+        return {} if path is _NULL else read(path, data, context)  # type: ignore[arg-type]
 
-    def select_output(self, data: Any) -> Any:
+    def select_output(self, data: Any, context: ContextGetter) -> Any:
         path = self.output_path
         if path is None:
             return data
-        return {} if path is _NULL else path.get(data)  # type: ignore[union-attr]
+        return {} if path is _NULL else read(path, data, context)  # type: ignore[arg-type]
+
+    def context(self, run: Run, entered: float) -> ContextGetter:
+        """The context object while this state runs (no ``State.RetryCount``: only states that
+        can retry have one)."""
+        return lambda: run.context_object(self.name, entered, None)
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
         raise NotImplementedError
@@ -143,7 +187,9 @@ class WorkState(State):
             for c in spec.get("Catch", ())
         )
 
-    def work(self, run: Run, scope: Scope, data: Any, context: Callable[[], Any], attempt: int) -> Any:
+    def work(self, run: Run, scope: Scope, data: Any, context: ContextGetter, attempt: int, state_input: Any) -> Any:
+        """The state's own job on ``data`` (its input after Parameters); ``state_input`` is its input
+        before Parameters, which the ``...Path`` settings read."""
         raise NotImplementedError
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
@@ -156,10 +202,12 @@ class WorkState(State):
                 return run.context_object(self.name, entered, attempt)
 
             try:
-                effective = self.select_input(data)
+                state_input = self.select_input(data, context)
+                effective = state_input
                 if self.parameters is not None:
-                    effective = self.parameters.render(effective, context)
-                result = self.work(run, scope, effective, context, attempt)
+                    effective = self.parameters.render(state_input, context)
+                    run.check_size(effective, self.name, "input")
+                result = self.work(run, scope, effective, context, attempt, state_input)
                 if self.result_selector is not None:
                     result = self.result_selector.render(result, context)
                 path = self.result_path
@@ -169,14 +217,15 @@ class WorkState(State):
                     output = data
                 else:
                     output = path.set(data, result)  # type: ignore[union-attr]
-                output = self.select_output(output)
+                output = self.select_output(output, context)
+                run.check_size(output, self.name, "output")
             except StatesError as err:
                 index = next((i for i, r in enumerate(self.retriers) if matches(r.errors, err.error)), None)
                 if index is not None and counts[index] < self.retriers[index].max_attempts:
                     delay = self.retriers[index].delay(counts[index])
                     counts[index] += 1
                     run.record(scope, self, data, None, started, attempt, "RETRYING", err)
-                    run.sleep(delay)
+                    run.sleep(delay, scope)
                     attempt += 1
                     continue
                 catcher = next((c for c in self.catchers if matches(c.errors, err.error)), None)
@@ -201,8 +250,17 @@ class Task(WorkState):
             raise UnsupportedConstructError(f"{where}: Task without Resource")
         resource: str = spec["Resource"]
         self.resource = resource
-        self.timeout: float | None = spec.get("TimeoutSeconds")
+        self.timeout: float | None = _static_integer(spec, "TimeoutSeconds", where, 1)
         self.timeout_path = compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
+        # Heartbeats are for activities and callback (.waitForTaskToken) tasks: AWS does not apply
+        # them while a request-response Lambda invocation runs
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html), so they are
+        # checked and read, never enforced
+        heartbeat = _static_integer(spec, "HeartbeatSeconds", where, 1)
+        if heartbeat is not None and self.timeout is not None and heartbeat >= self.timeout:
+            raise UnsupportedConstructError(f"{where}: HeartbeatSeconds must be smaller than TimeoutSeconds "
+                                            "(AWS refuses the definition)")
+        self.heartbeat_path = compile_path(spec["HeartbeatSecondsPath"]) if "HeartbeatSecondsPath" in spec else None
         if resource == LAMBDA_INVOKE:
             self.kind = "invoke"
         elif resource.startswith("arn:aws:lambda:") and ":function:" in resource:
@@ -215,20 +273,39 @@ class Task(WorkState):
                 fix="use arn:aws:states:::lambda:invoke, a Lambda ARN or states:startExecution.sync:2",
             )
 
-    def work(self, run: Run, scope: Scope, data: Any, context: Callable[[], Any], attempt: int) -> Any:
+    def work(self, run: Run, scope: Scope, data: Any, context: ContextGetter, attempt: int, state_input: Any) -> Any:
         timeout = self.timeout
+        # AWS reads these from the state input, not from what Parameters made of it
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html#task-state-fields)
         if self.timeout_path is not None:
-            timeout = self.timeout_path.get(data)
+            timeout = positive_integer(read(self.timeout_path, state_input, context), "TimeoutSecondsPath", self.name)
+        if self.heartbeat_path is not None:
+            positive_integer(read(self.heartbeat_path, state_input, context), "HeartbeatSecondsPath", self.name)
         if self.kind == "invoke":
             if not isinstance(data, dict) or "FunctionName" not in data:
                 raise StatesError("States.Runtime", f"{self.name}: lambda:invoke needs Parameters.FunctionName")
-            payload = data.get("Payload")
+            payload = invoke_payload(data.get("Payload"))
             result = run.invoke_lambda(data["FunctionName"], payload, timeout)
             # moto's shape of the invoke response; AWS adds ExecutedVersion and SDK metadata
             return {"StatusCode": 200, "Payload": result}
         if self.kind == "lambda":
             return run.invoke_lambda(self.resource, data, timeout)
         return run.start_execution(data, self.kind == "sync2", timeout)
+
+
+def invoke_payload(payload: Any) -> Any:
+    """The event a lambda:invoke Task hands its function. Step Functions sends ``Payload`` as the
+    Invoke request's body (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html): none (null)
+    is ``{}``; a string that holds JSON text is sent as that text, so the function gets the decoded
+    value; any other string is sent as a JSON string (moto's reference interpreter does the same)."""
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload
 
 
 class Parallel(WorkState):
@@ -238,7 +315,7 @@ class Parallel(WorkState):
         super().__init__(name, spec, where)
         self.branches = [compile_machine(b, f"{where}.Branches[{i}]") for i, b in enumerate(spec["Branches"])]
 
-    def work(self, run: Run, scope: Scope, data: Any, context: Callable[[], Any], attempt: int) -> Any:
+    def work(self, run: Run, scope: Scope, data: Any, context: ContextGetter, attempt: int, state_input: Any) -> Any:
         return run.run_parallel(scope, self, data)
 
 
@@ -259,17 +336,20 @@ class Map(WorkState):
         self.items_path = compile_path(spec.get("ItemsPath", "$"))
         selector = spec.get("ItemSelector", spec.get("Parameters"))
         self.item_selector = Template(selector, where) if selector is not None else None
-        self.max_concurrency: int = spec.get("MaxConcurrency", 0)
+        self.max_concurrency: int = _static_integer(spec, "MaxConcurrency", where, 0) or 0
         self.max_concurrency_path = compile_path(spec["MaxConcurrencyPath"]) if "MaxConcurrencyPath" in spec else None
 
-    def work(self, run: Run, scope: Scope, data: Any, context: Callable[[], Any], attempt: int) -> Any:
-        items = self.items_path.get(data)
+    def work(self, run: Run, scope: Scope, data: Any, context: ContextGetter, attempt: int, state_input: Any) -> Any:
+        # ItemsPath and MaxConcurrencyPath read the state input (after InputPath), or the context object
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemspath.html)
+        items = read(self.items_path, state_input, context)
         if not isinstance(items, list):
             raise StatesError("States.Runtime", f"{self.name}: ItemsPath '{self.items_path.text}' is not an array")
         limit = self.max_concurrency
         if self.max_concurrency_path is not None:
-            limit = int(self.max_concurrency_path.get(data))
-        return run.run_map(scope, self, data, items, limit)
+            limit = positive_integer(read(self.max_concurrency_path, state_input, context), "MaxConcurrencyPath",
+                                     self.name, minimum=0)
+        return run.run_map(scope, self, state_input, items, limit)
 
 
 class Pass(State):
@@ -284,13 +364,20 @@ class Pass(State):
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
         started = time.time()
-        effective = self.select_input(data)
-        if self.parameters is not None:
-            effective = self.parameters.render(effective, lambda: run.context_object(self.name, started, 0))
-        result = self.result if self.has_result else effective
-        path = self.result_path
-        output = result if path is None else data if path is _NULL else path.set(data, result)  # type: ignore[union-attr]
-        output = self.select_output(output)
+        context = self.context(run, started)
+        try:
+            effective = self.select_input(data, context)
+            if self.parameters is not None:
+                effective = self.parameters.render(effective, context)
+                run.check_size(effective, self.name, "input")
+            result = self.result if self.has_result else effective
+            path = self.result_path
+            output = result if path is None else data if path is _NULL else path.set(data, result)  # type: ignore[union-attr]
+            output = self.select_output(output, context)
+            run.check_size(output, self.name, "output")
+        except StatesError as err:
+            run.record(scope, self, data, None, started, 0, "FAILED", err)
+            raise
         run.record(scope, self, data, output, started, 0, "SUCCEEDED", None)
         return output, self.next
 
@@ -300,27 +387,46 @@ class Wait(State):
 
     def __init__(self, name: str, spec: dict[str, Any], where: str) -> None:
         super().__init__(name, spec, where)
-        self.seconds = spec.get("Seconds")
+        kinds = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in spec]
+        if len(kinds) != 1:
+            raise UnsupportedConstructError(f"{where}: a Wait state needs exactly one of Seconds, SecondsPath, "
+                                            f"Timestamp or TimestampPath, got {kinds or 'none'}")
+        self.seconds = _static_integer(spec, "Seconds", where, 0)
         self.seconds_path = compile_path(spec["SecondsPath"]) if "SecondsPath" in spec else None
         self.timestamp = spec.get("Timestamp")
+        if self.timestamp is not None and parse_timestamp(self.timestamp) is None:
+            raise UnsupportedConstructError(f"{where}: Timestamp {self.timestamp!r} is not an RFC 3339 timestamp "
+                                            "(AWS refuses the definition)", fix="write it as 2026-01-31T12:00:00Z")
         self.timestamp_path = compile_path(spec["TimestampPath"]) if "TimestampPath" in spec else None
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
-        from .choice import _timestamp
-
         started = time.time()
-        effective = self.select_input(data)
-        if self.seconds is not None or self.seconds_path is not None:
-            seconds = self.seconds if self.seconds is not None else self.seconds_path.get(effective)  # type: ignore[union-attr]
-        else:
-            stamp = _timestamp(self.timestamp if self.timestamp is not None else self.timestamp_path.get(effective))  # type: ignore[union-attr]
-            if stamp is None:
-                raise StatesError("States.Runtime", f"{self.name}: not an ISO-8601 timestamp")
-            seconds = max(0.0, stamp.timestamp() - time.time())
-        run.sleep(float(seconds))
-        output = self.select_output(effective)
+        context = self.context(run, started)
+        try:
+            effective = self.select_input(data, context)
+            seconds = self._seconds(effective, context)
+            output = self.select_output(effective, context)
+            run.check_size(output, self.name, "output")
+        except StatesError as err:
+            run.record(scope, self, data, None, started, 0, "FAILED", err)
+            raise
+        run.sleep(seconds, scope)
         run.record(scope, self, data, output, started, 0, "SUCCEEDED", None)
         return output, self.next
+
+    def _seconds(self, effective: Any, context: ContextGetter) -> float:
+        """AWS: SecondsPath must give a non-negative integer, TimestampPath an RFC 3339 timestamp
+        (https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html); else States.Runtime."""
+        if self.seconds is not None:
+            return float(self.seconds)
+        if self.seconds_path is not None:
+            return float(positive_integer(read(self.seconds_path, effective, context), "SecondsPath", self.name, 0))
+        value = self.timestamp if self.timestamp is not None else read(self.timestamp_path, effective, context)  # type: ignore[arg-type]
+        stamp = parse_timestamp(value)
+        if stamp is None:
+            raise StatesError(RUNTIME, f"{self.name}: TimestampPath must resolve to an RFC 3339 timestamp such as "
+                                       f"2026-01-31T12:00:00Z, got {json.dumps(value)}")
+        return max(0.0, stamp.timestamp() - time.time())
 
 
 class Choice(State):
@@ -335,17 +441,19 @@ class Choice(State):
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
         started = time.time()
-        effective = self.select_input(data)
-
-        def context() -> Any:
-            return run.context_object(self.name, started, 0)
-
-        target = next((nxt for rule, nxt in self.rules if rule(effective, context)), self.default)
-        if target is None:
-            err = StatesError(NO_CHOICE, f"No Matches! in state {self.name!r}")
+        context = self.context(run, started)
+        try:
+            effective = self.select_input(data, context)
+            target = next((nxt for rule, nxt in self.rules if rule(effective, context)), self.default)
+            if target is None:
+                # AWS reports no match as States.Runtime (States.NoChoiceMatched is "reserved for future
+                # use", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)
+                raise StatesError(RUNTIME, f"An error occurred while executing the state '{self.name}'. No Matches!")
+            output = self.select_output(effective, context)
+            run.check_size(output, self.name, "output")
+        except StatesError as err:
             run.record(scope, self, data, None, started, 0, "FAILED", err)
-            raise err
-        output = self.select_output(effective)
+            raise
         run.record(scope, self, data, output, started, 0, "SUCCEEDED", None)
         return output, target
 
@@ -355,7 +463,13 @@ class Succeed(State):
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
         started = time.time()
-        output = self.select_output(self.select_input(data))
+        context = self.context(run, started)
+        try:
+            output = self.select_output(self.select_input(data, context), context)
+            run.check_size(output, self.name, "output")
+        except StatesError as err:
+            run.record(scope, self, data, None, started, 0, "FAILED", err)
+            raise
         run.record(scope, self, data, output, started, 0, "SUCCEEDED", None)
         return output, None
 
@@ -367,16 +481,37 @@ class Fail(State):
         super().__init__(name, spec, where)
         self.error = spec.get("Error")
         self.cause = spec.get("Cause")
-        self.error_path = compile_path(spec["ErrorPath"]) if "ErrorPath" in spec else None
-        self.cause_path = compile_path(spec["CausePath"]) if "CausePath" in spec else None
+        self.error_path = _path_or_intrinsic(spec.get("ErrorPath"))
+        self.cause_path = _path_or_intrinsic(spec.get("CausePath"))
 
     def execute(self, run: Run, scope: Scope, data: Any) -> tuple[Any, str | None]:
         started = time.time()
-        error = self.error_path.get(data) if self.error_path is not None else self.error
-        cause = self.cause_path.get(data) if self.cause_path is not None else self.cause
-        err = StatesError(error, cause)
+        context = self.context(run, started)
+        try:
+            error = self._text(self.error_path, "ErrorPath", data, context) if self.error_path else self.error
+            cause = self._text(self.cause_path, "CausePath", data, context) if self.cause_path else self.cause
+            err = StatesError(error, cause)
+        except StatesError as failed:
+            err = failed
         run.record(scope, self, data, None, started, 0, "FAILED", err)
         raise err
+
+    def _text(self, source: Path | intrinsics.Call, field: str, data: Any, context: ContextGetter) -> str:
+        """ErrorPath/CausePath: a reference path or an intrinsic function that gives a string
+        (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html)."""
+        if isinstance(source, Path):
+            value = read(source, data, context)
+        else:
+            value = source.evaluate(lambda path: read(path, data, context))
+        if not isinstance(value, str):
+            raise StatesError(RUNTIME, f"{self.name}: {field} must resolve to a string, got {json.dumps(value)}")
+        return value
+
+
+def _path_or_intrinsic(text: str | None) -> Path | intrinsics.Call | None:
+    if text is None:
+        return None
+    return intrinsics.parse(text) if text.startswith("States.") else compile_path(text)
 
 
 _SIMPLE: dict[str, type[State]] = {"Task": Task, "Pass": Pass, "Wait": Wait, "Choice": Choice,
@@ -395,8 +530,9 @@ def _compile_text(text: str) -> Machine:
 
 def compile_machine(spec: dict[str, Any], where: str = "$") -> Machine:
     """Compile a state machine (or a branch / item processor) and check every transition."""
-    for key in set(spec) - {"StartAt", "States", "Comment", "TimeoutSeconds", "Version"}:
+    for key in set(spec) - MACHINE_FIELDS:
         raise UnsupportedConstructError(f"{where}: top-level field {key!r} is not supported by the local runner")
+    check_query_language(spec, where)
     states: dict[str, State] = {}
     for name, state_spec in spec["States"].items():
         kind = state_spec.get("Type")
@@ -417,4 +553,4 @@ def compile_machine(spec: dict[str, Any], where: str = "$") -> Machine:
     missing = sorted({t for t in targets if t not in states})
     if missing:
         raise UnsupportedConstructError(f"{where}: transitions to unknown state(s) {', '.join(missing)}")
-    return Machine(spec["StartAt"], states, spec.get("TimeoutSeconds"))
+    return Machine(spec["StartAt"], states, _static_integer(spec, "TimeoutSeconds", where, 1))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dorc_runtime.local.aws_guard import client_environment, environment
 from dorc_runtime.local.embedded_aws import EmbeddedAWS
-from dorc_runtime.local.holding_store import HoldingStore, decode_key, encode_key
+from dorc_runtime.local.holding_store import HoldingStore, SaveError, decode_key, encode_key, layout
 
 
 class MemoryStore:
@@ -31,11 +34,90 @@ class MemoryStore:
 
 @pytest.mark.parametrize("key", [
     "census/raw/2021.csv", "a//b", "trailing/", "/leading", "..", "./x/../y", "%2E", "100% sure/ü é.txt", "a%b", "",
+    "x" * 1024, "é" * 512, "%" * 300, "a%+", "a%",
 ])
-def test_every_key_maps_to_a_path_inside_the_bucket_and_back(key):
-    path = encode_key(key)
+@pytest.mark.parametrize("fold_case", [False, True])
+def test_every_key_maps_to_a_path_inside_the_bucket_and_back(key, fold_case):
+    path = encode_key(key, fold_case)
     assert ".." not in path.parts and "." not in path.parts and all(path.parts)
+    assert all(len(part.encode()) < 255 for part in path.parts)  # NAME_MAX on Linux, macOS and Windows
     assert decode_key(path) == key
+
+
+def test_readable_keys_are_stored_as_they_are():
+    assert encode_key("census/raw/2021.csv") == Path("census/raw/2021.csv")
+
+
+# S3 keys: any UTF-8 text of 1 to 1,024 bytes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html)
+SEGMENTS = st.one_of(
+    st.sampled_from(["", ".", "..", "a", "A", "%", "%2E", "%+", "data", "Data", "x" * 300]),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+)
+KEYS = st.lists(SEGMENTS, min_size=1, max_size=4).map("/".join).filter(lambda k: 1 <= len(k.encode()) <= 1024)
+OBJECTS = st.dictionaries(KEYS, st.binary(max_size=8), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=OBJECTS, then=OBJECTS)
+def test_any_key_set_round_trips_and_a_second_save_keeps_exactly_the_new_set(tmp_path_factory, first, then):
+    root = tmp_path_factory.mktemp("store")
+    store = HoldingStore.of_project(root)
+    s3 = MemoryStore()
+    store.load_into(s3)
+    s3.create_bucket("holding")
+    s3.data["holding"].update(first)
+    store.save_from(s3)
+    loaded = MemoryStore()
+    store.load_into(loaded)
+    assert loaded.data.get("holding", {}) == first
+    loaded.data["holding"] = dict(then)
+    store.save_from(loaded)  # an incremental save: some keys kept, some changed, some deleted
+    again = MemoryStore()
+    HoldingStore.of_project(root).load_into(again)
+    assert again.data.get("holding", {}) == then
+
+
+@settings(max_examples=60, deadline=None)
+@given(keys=st.lists(KEYS, max_size=12, unique=True))
+def test_on_a_case_insensitive_file_system_no_two_keys_share_a_file(keys):
+    paths = layout(keys, fold_case=True)
+    folded = {str(path).casefold() for path in paths.values()}
+    assert len(folded) == len(keys)
+    assert {decode_key(path) for path in paths.values()} == set(keys)
+    files = set(paths.values())
+    assert not any(parent in files for path in files for parent in path.parents)  # no file is also a folder
+
+
+def test_an_object_and_a_folder_of_the_same_name_both_persist(tmp_path):
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    s3.create_bucket("holding")
+    s3.put("holding", "data", b"the file")
+    store.save_from(s3)
+    assert store.path_of("holding", "data").read_bytes() == b"the file"
+    s3.put("holding", "data/part1", b"a part")  # now "data" is also a folder
+    store.save_from(s3)
+    assert store.path_of("holding", "data").name == "data%"
+    assert store.path_of("holding", "data/part1").read_bytes() == b"a part"
+    loaded = MemoryStore()
+    store.load_into(loaded)
+    assert loaded.data == {"holding": {"data": b"the file", "data/part1": b"a part"}}
+
+
+def test_a_save_that_cannot_write_names_the_real_problem(tmp_path, monkeypatch):
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    s3.create_bucket("holding")
+    s3.put("holding", "k", b"v")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("dorc_runtime.local.holding_store.os.replace", disk_full)
+    with pytest.raises(SaveError) as raised:
+        store.save_from(s3)
+    assert "No space left on device" in raised.value.message and "disk space" in raised.value.fix
+    assert list(store.root.rglob("%saving-*")) == []  # no half-written file is left to load as an object
 
 
 def test_save_then_load_round_trips_and_tracks_changes(tmp_path):

@@ -116,3 +116,20 @@ def test_a_killed_run_still_saves_and_leaves_no_server(project, tmp_path):
     run.communicate(timeout=120)
     assert wait_until_ended(servers) == set()
     assert project.stored("written.txt").read_text() == "kept"
+
+
+@pytest.mark.parametrize("signal_number, whole_group", [
+    (signal.SIGTERM, True),  # kill -TERM -PGID, a process manager or `timeout`
+    (signal.SIGHUP, True),  # the terminal closed
+    (signal.SIGTERM, False),  # kill PID: the run alone
+])
+def test_a_terminated_run_still_saves_and_leaves_no_server(project, tmp_path, signal_number, whole_group):
+    run, servers = start_waiting_run(project, tmp_path / "waiting")
+    if whole_group:
+        os.killpg(run.pid, signal_number)
+    else:
+        run.send_signal(signal_number)
+    run.communicate(timeout=120)
+    assert run.returncode != 0
+    assert wait_until_ended(servers) == set()
+    assert project.stored("written.txt").read_text() == "kept"

@@ -164,6 +164,62 @@ CASES: dict[str, Case] = {
     "choice_default_fail": Case(PASS_CHOICE, lambda: {}, {**PASS_INPUT, "year": 1990}),
 }
 
+
+def echo(event: Any, context: Any) -> Any:
+    return {"got": event}
+
+
+def returns_bytes(event: Any, context: Any) -> Any:
+    return b'{"from": "bytes"}' if event.get("json") else b"plain text"
+
+
+def invoke(function: str, **fields: Any) -> dict[str, Any]:
+    """A lambda:invoke Task as dorc's builder writes it, with ``fields`` replacing or adding to it."""
+    return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.Payload",
+            "Parameters": {"FunctionName": arn(function), "Payload.$": "$"}, **fields}
+
+
+# Conformance cases where moto's interpreter follows AWS (each rule is cited in
+# test_interpreter_conformance.py, which also checks the ones moto gets wrong).
+CONFORMANCE_CASES: dict[str, Case] = {
+    # InputPath reads the context object: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
+    "context_input_path": Case(
+        {"StartAt": "replace", "States": {
+            "replace": {"Type": "Pass", "Result": {"replaced": True}, "Next": "a"},
+            "a": invoke("a", InputPath="$$.Execution.Input", ResultPath="$.a", OutputPath="$", Next="name"),
+            "name": {"Type": "Pass", "OutputPath": "$.a", "End": True}}},
+        _handlers(a=echo), {"k": "v"}),
+    # a null Payload is sent as {}; a string holding JSON text is sent as that text (Lambda Invoke's body)
+    "payload_null_and_json_string": Case(
+        {"StartAt": "none", "States": {
+            "none": invoke("a", Parameters={"FunctionName": arn("a"), "Payload": None}, ResultPath="$.none",
+                           OutputPath="$", ResultSelector={"p.$": "$.Payload"}, Next="text"),
+            "text": invoke("a", Parameters={"FunctionName": arn("a"), "Payload.$": "$.raw"}, ResultPath="$.text",
+                           OutputPath="$", ResultSelector={"p.$": "$.Payload"}, End=True)}},
+        _handlers(a=echo), {"raw": '{"decoded": [1, 2]}'}),
+    # Lambda's Python runtime sends returned bytes as they are; Step Functions parses JSON or keeps a string
+    "handler_returns_bytes": Case(
+        {"StartAt": "json", "States": {
+            "json": invoke("b", ResultPath="$.json", OutputPath="$", ResultSelector={"p.$": "$.Payload"},
+                           Next="text"),
+            "text": invoke("b", Parameters={"FunctionName": arn("b"), "Payload": {"json": False}},
+                           ResultPath="$.text", OutputPath="$", ResultSelector={"p.$": "$.Payload"}, End=True)}},
+        _handlers(b=returns_bytes), {"json": True}),
+    # intrinsic edge cases: Format renders objects and arrays as Step Functions' Java runtime does,
+    # StringToJson('') is null, MathAdd rounds non-integers to the nearest integer
+    "intrinsic_edges": Case(
+        {"StartAt": "p", "States": {"p": {"Type": "Pass", "End": True, "Parameters": {
+            "formatted.$": "States.Format('obj {} list {} num {} null {}', $.obj, $.list, $.num, $.nothing)",
+            "empty.$": "States.StringToJson($.empty)",
+            "sum.$": "States.MathAdd($.half, $.num)",
+            "negative.$": "States.MathAdd($.minus, 0)",
+            "chunks.$": "States.ArrayPartition($.list, 2)",
+            "merged.$": "States.JsonMerge($.obj, $.other, false)",
+        }}}},
+        lambda: {}, {"obj": {"a": 1, "b": [1, "x"]}, "list": ["x", 2, True], "num": 1.5, "nothing": None,
+                     "empty": "", "half": 2.5, "minus": -2.4, "other": {"a": 2}}),
+}
+
 # moto 5.2.5 cannot run startExecution.sync:2 (its parameter normaliser raises
 # KeyError 'StateMachineArn' before calling StartExecution), so pipeline hand-over is checked
 # locally against AWS's documented response shape in test_interpreter_pipelines.py.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from interpreter_cases import CASES, RESOLVER, Case
+from interpreter_cases import CASES, CONFORMANCE_CASES, RESOLVER, Case
 from moto_sfn_harness import FixedContext, Outcome, run_in_moto
 
 from dorc_runtime.local import run_state_machine
@@ -18,9 +18,12 @@ def run_locally(case: Case) -> Outcome:
     return Outcome(execution.status.value, execution.output, execution.error, execution.cause)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+ALL_CASES = {**CASES, **CONFORMANCE_CASES}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_CASES))
 def test_same_outcome_as_moto(name: str) -> None:
-    case = CASES[name]
+    case = ALL_CASES[name]
     local = run_locally(case)
     reference = run_in_moto(case.asl, case.handlers(), case.input, case.children)
     assert local == reference

@@ -25,8 +25,8 @@ def one(state: dict) -> dict:
 
 @pytest.mark.parametrize("definition, named", [
     (one({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage"}), "sqs:sendMessage"),
-    (one({**task("a"), "HeartbeatSeconds": 5}), "HeartbeatSeconds"),
-    (one({"Type": "Pass", "Parameters": {"x.$": "States.MathRandom(1, 2)"}}), "States.MathRandom"),
+    (one({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"}), "waitForTaskToken"),
+    (one({"Type": "Pass", "Parameters": {"x.$": "States.Nope(1, 2)"}}), "States.Nope"),
     (one({"Type": "Pass", "InputPath": "$..deep"}), "$..deep"),
     ({"StartAt": "s", "QueryLanguage": "JSONata", "States": {"s": {"Type": "Pass", "End": True}}}, "QueryLanguage"),
     (one({"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "x",
