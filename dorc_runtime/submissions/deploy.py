@@ -31,9 +31,9 @@ from ..deploy.packaging import BUILD_DIR, PACKAGER
 from ..models.config import Config
 from ..naming import ENV_ENVIRONMENT, ENV_FAILURE_TOPIC, ENV_HOLDING_BUCKET, ENV_PROJECT, Naming
 from ..project import Project
-from .dispatcher import FAILED_PREFIX, HOLDING_PREFIX, PROCESSED_PREFIX
 from .events import INCOMING_PREFIX
 from .routes import ROUTES_FILE, RouteTable, load_routes
+from .settings import FAILED_PREFIX, HOLDING_PREFIX, PROCESSED_PREFIX
 
 HANDLER = "dorc_runtime.submissions.dispatcher.handler"
 PACKAGE_NAME = "submissions-dispatcher"

@@ -10,12 +10,15 @@ this module is exported from the model (``write_schema``) for suppliers; a test 
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from .exceptions import Rejection
+from .limits import Limits, exceeded
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -23,7 +26,10 @@ SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 SCHEMA_ID = "https://dorc.dev/schemas/submissions/manifest.v1.json"
 OGL_V3 = "Open Government Licence v3.0"
 OGL_V3_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-MAX_MANIFEST_BYTES = 1024 * 1024
+# A JSON string, escapes included, removed before brackets are counted; an unterminated one runs
+# to the end, so that every quote matches at once and the scan stays linear.
+JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
+NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 
 # source_id becomes part of S3 keys and Step Functions input: no '/', no '..', no spaces.
 SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -79,10 +85,23 @@ def archive_stem(name: str) -> str:
     return PurePosixPath(stem).stem
 
 
-def parse_manifest(raw: bytes, archive_name: str) -> Manifest:
+def nesting_depth(raw: bytes) -> int:
+    """How deeply arrays and objects nest in the JSON text ``raw``, found without parsing it.
+
+    ``json.loads`` recurses once per level and raises ``RecursionError`` (not a JSON error) on
+    deep input; counting brackets outside strings first keeps it from ever getting that far."""
+    brackets = NOT_BRACKET.sub(b"", JSON_STRING.sub(b"", raw))
+    steps = (1 if b in b"[{" else -1 for b in brackets)
+    return max(accumulate(steps, initial=0))
+
+
+def parse_manifest(raw: bytes, archive_name: str, limits: Limits | None = None) -> Manifest:
     """Validate the bytes of ``manifest.json``; any problem is a :class:`Rejection`."""
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise Rejection("manifest.too_large", f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES} bytes.")
+    limits = limits or Limits()
+    if len(raw) > limits.max_manifest_bytes:
+        raise exceeded(limits, "max_manifest_bytes", f"{MANIFEST_NAME} is {len(raw)} bytes")
+    if (depth := nesting_depth(raw)) > limits.max_manifest_depth:
+        raise exceeded(limits, "max_manifest_depth", f"{MANIFEST_NAME} nests {depth} levels deep")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

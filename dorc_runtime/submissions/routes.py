@@ -89,6 +89,9 @@ class Route(BaseModel):
     required_files: tuple[str, ...] = ()
     validators: tuple[Validator, ...] = ()
     options: dict[str, Any] = Field(default_factory=dict, description="passed to the pipeline as 'options'")
+    # All of the route's validators on all files together, in a child process killed at the limit;
+    # the dispatcher Lambda has 900 s in all.
+    validator_timeout_seconds: float = Field(default=120.0, gt=0, le=600)
 
     @field_validator("source_id")
     @classmethod

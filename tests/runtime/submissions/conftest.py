@@ -12,11 +12,22 @@ from moto import mock_aws
 from dorc_runtime.naming import LOCAL_ACCOUNT, Naming
 from dorc_runtime.submissions.dispatcher import AwsClients, Dispatcher, DispatcherSettings
 from dorc_runtime.submissions.events import IncomingObject
-from dorc_runtime.submissions.limits import MIB, Limits
+from dorc_runtime.submissions.limits import KIB, MIB, Limits
 from dorc_runtime.submissions.routes import Route, RouteTable
 
 REGION = "eu-west-2"
-TEST_LIMITS = Limits(max_files=4, max_ratio=20, ratio_grace_bytes=1 * MIB, max_total_bytes=100 * MIB)
+TEST_LIMITS = Limits(
+    max_files=4,
+    max_members=8,
+    max_ratio=20,
+    ratio_grace_bytes=1 * MIB,
+    max_total_bytes=100 * MIB,
+    max_name_bytes=128,
+    max_header_bytes=8 * KIB,
+    max_metadata_bytes=64 * KIB,
+    max_manifest_bytes=4 * KIB,
+    max_manifest_depth=8,
+)
 
 
 @pytest.fixture
@@ -28,9 +39,30 @@ def validators_module(tmp_path, monkeypatch):
     (package / "csv_checks.py").write_text(
         textwrap.dedent(
             """
+            import os
+            import sys
+            import time
+
+
             def not_empty(file):
                 if file.size == 0:
                     raise ValueError(f"{file.name} is empty")
+
+
+            def hangs(file):
+                time.sleep(3600)
+
+
+            def exits(file):
+                sys.exit(0)
+
+
+            def hard_exits(file):
+                os._exit(3)
+
+
+            def long_error(file):
+                raise ValueError("bad row " * 200_000)
             """
         )
     )

@@ -91,4 +91,116 @@ def hostile_archives() -> dict[str, tuple[str, bytes, str]]:
         "unknown source_id": ("t.tar", tar_bytes(valid_members(manifest_bytes(source_id="unknown_v9"))), "route.unknown_source_id"),
         "missing required file": ("t.tar", tar_bytes([("manifest.json", manifest_bytes()), ("other.csv", DATA)]), "route.required_file"),
         "failing validator": ("t.tar", tar_bytes([("manifest.json", manifest_bytes()), ("data.csv", b"")]), "route.validator"),
+        **bounded_reading_archives(),
+        **corrupt_archives(),
     }
+
+
+def bounded_reading_archives() -> dict[str, tuple[str, bytes, str]]:
+    """Archives that break a limit of TEST_LIMITS (conftest) while being read."""
+    big_pax = pax_record("comment", "a" * 10_000)
+    small_pax = pax_record("comment", "a")
+    global_pax = pax_record("comment", "g" * 7_000)
+    folder_hiding_zeros = header("folder/", 32 * 1024 * 1024, tarfile.DIRTYPE) + b"\0" * (32 * 1024 * 1024)
+    commented = []
+    for n in range(2):
+        info = zipfile.ZipInfo(f"c{n}.csv")
+        info.comment = b"c" * 60_000
+        commented.append(info)
+    return {
+        "pax header over the limit": (
+            "t.tar", raw_tar(extended(tarfile.XHDTYPE, big_pax), *valid_blocks()), "archive.header_too_large"),
+        "GNU long name over the limit": (
+            "t.tar", raw_tar(extended(tarfile.GNUTYPE_LONGNAME, b"n" * 10_000), member("x", b"1"), *valid_blocks()),
+            "archive.header_too_large"),
+        "GNU long link over the limit": (
+            "t.tar", raw_tar(extended(tarfile.GNUTYPE_LONGLINK, b"l" * 10_000), member("x", b"1"), *valid_blocks()),
+            "archive.header_too_large"),
+        "chained extended headers": (
+            "t.tar", raw_tar(*[extended(tarfile.XHDTYPE, small_pax)] * 6, *valid_blocks()), "archive.header_too_large"),
+        "extended headers over their total": (
+            "t.tar",
+            raw_tar(*[extended(tarfile.XGLTYPE, global_pax)] * 4, header("a/", 0, tarfile.DIRTYPE),
+                    *[extended(tarfile.XGLTYPE, global_pax)] * 4, header("b/", 0, tarfile.DIRTYPE),
+                    *[extended(tarfile.XGLTYPE, global_pax)] * 4, *valid_blocks()),
+            "archive.metadata_too_large"),
+        "member name over the limit": (
+            "t.tar", tar_bytes([*valid_members(), ("d/" * 70 + "x.csv", b"1")]), "archive.name_too_long"),
+        "too many members": (
+            "t.tar", tar_bytes([*[special(f"dir{i}", tarfile.DIRTYPE) for i in range(9)], *valid_members()]),
+            "archive.too_many_members"),
+        "GNU sparse file": ("t.tar", raw_tar(header("s.csv", 0, tarfile.GNUTYPE_SPARSE), *valid_blocks()), "archive.special_file"),
+        "PAX sparse file": (
+            "t.tar",
+            raw_tar(extended(tarfile.XHDTYPE, b"".join(pax_record(k, v) for k, v in
+                    [("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0"), ("GNU.sparse.name", "s.csv"),
+                     ("GNU.sparse.realsize", "1000000")])), member("s", padded(b"1\n0\n1000\n")), *valid_blocks()),
+            "archive.special_file"),
+        "tar.gz folder hiding a bomb": (
+            "t.tar.gz", gzip.compress(raw_tar(*valid_blocks(), folder_hiding_zeros), 1), "archive.compression_ratio"),
+        "zip directory over the members limit": (
+            "t.zip", zip_bytes([*valid_members(), *[(f"f{i}.csv", b"1") for i in range(7)]]), "archive.too_many_members"),
+        "zip central directory over the limit": ("t.zip", zip_bytes([*valid_members(), *commented]), "archive.metadata_too_large"),
+        "manifest nested too deep": ("t.tar", tar_bytes(valid_members(b"[" * 1000 + b"]" * 1000)), "manifest.too_deep"),
+        "manifest over its size": (
+            "t.tar", tar_bytes(valid_members(manifest_bytes(title="t" * 5000))), "manifest.too_large"),
+        "zip name with a drive": ("t.zip", zip_bytes([*valid_members(), ("C:/x.csv", b"1")]), "archive.absolute_path"),
+        "control character in a name": ("t.tar", tar_bytes([*valid_members(), ("a\nb.csv", b"1")]), "archive.unsafe_path"),
+    }
+
+
+def corrupt_archives() -> dict[str, tuple[str, bytes, str]]:
+    tar = tar_bytes(valid_members())
+    damaged = bytearray(tar)
+    second_header = BLOCK + len(padded(manifest_bytes()))
+    damaged[second_header] ^= 0xFF  # its name changes, its checksum no longer matches
+    return {
+        "tar truncated at a member boundary": ("t.tar", raw_tar(*valid_blocks(), end=False), "archive.corrupt"),
+        "tar with a damaged second header": ("t.tar", bytes(damaged), "archive.corrupt"),
+        "tar.gz truncated": ("t.tar.gz", gzip.compress(tar)[: len(gzip.compress(tar)) // 2], "archive.corrupt"),
+        "zip truncated": ("t.zip", zip_bytes(valid_members())[:-30], "archive.corrupt"),
+        "empty tar.gz": ("t.tar.gz", b"", "archive.corrupt"),
+        "empty zip": ("t.zip", b"", "archive.corrupt"),
+    }
+
+
+# -- raw tar blocks, for archives tarfile would refuse to write (or write only in memory) ----------
+BLOCK = 512
+END_OF_TAR = b"\0" * (2 * BLOCK)
+
+
+def header(name: str, size: int, kind: bytes = tarfile.REGTYPE, linkname: str = "") -> bytes:
+    """One ustar header block that declares ``size`` bytes of data, whatever follows it."""
+    info = tarfile.TarInfo(name)
+    info.size, info.type, info.linkname = size, kind, linkname
+    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")
+
+
+def padded(data: bytes) -> bytes:
+    return data + b"\0" * (-len(data) % BLOCK)
+
+
+def pax_record(key: str, value: str) -> bytes:
+    """A PAX 'length key=value\\n' record (its length counts its own digits)."""
+    body = f" {key}={value}\n".encode()
+    length = len(body) + 1
+    while len(str(length)) + len(body) != length:
+        length += 1
+    return str(length).encode() + body
+
+
+def member(name: str, data: bytes) -> bytes:
+    return header(name, len(data)) + padded(data)
+
+
+def extended(kind: bytes, payload: bytes) -> bytes:
+    name = "././@LongLink" if kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK) else "././@PaxHeader"
+    return header(name, len(payload), kind) + padded(payload)
+
+
+def raw_tar(*blocks: bytes, end: bool = True) -> bytes:
+    return b"".join(blocks) + (END_OF_TAR if end else b"")
+
+
+def valid_blocks() -> list[bytes]:
+    return [member(n, d) for n, d in valid_members()]

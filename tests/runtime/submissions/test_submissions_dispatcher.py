@@ -6,6 +6,7 @@ import pytest
 
 from dorc_runtime.submissions.dispatcher import submission_id
 from dorc_runtime.submissions.events import eventbridge_event, objects_from_event
+from dorc_runtime.submissions.store import ArchiveStore
 from tests.runtime.submissions.submission_archives import (
     DATA,
     hostile_archives,
@@ -117,7 +118,7 @@ def test_redelivery_after_a_crash_before_the_move_starts_no_second_run(world, di
         raise ConnectionError("lost the network after starting the pipeline")
 
     with monkeypatch.context() as patch:
-        patch.setattr(dispatcher, "_move", crash)
+        patch.setattr(ArchiveStore, "move", crash)
         with pytest.raises(ConnectionError):
             dispatcher.dispatch(obj)
     assert world.keys("incoming/") == ["incoming/census_2021_v1.tar"]  # kept for the retry
