@@ -81,7 +81,8 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
             + (f": {message}" if message else ""),
-            "fix the handler and run again; what earlier states wrote is still in the holding store",
+            local.fix_for(execution.error)
+            or "fix the handler and run again; what earlier states wrote is still in the holding store",
         )
     console.line("Output:")
     console.output(execution.output)
