@@ -1,4 +1,4 @@
-"""Invoke tasks for local runs: run, call, graph, local-reset.
+"""Invoke tasks for local runs: run, call, graph, local-reset, local-envs.
 
 Thin wiring over :mod:`dorc_runtime.local`; import-light at module level so ``invoke --list``
 stays fast (moto and boto3 load only when a run starts).
@@ -182,4 +182,32 @@ def local_reset(c, yes=False):
     print(f"Deleted {where}/ ({len(objects)} objects).")
 
 
-TASKS = [run, call, graph, local_reset]
+@task(help={"clear": "remove every environment (the next run builds what it needs again)"})
+@cli_errors
+def local_envs(c, clear=False):
+    """List the Python environments local runs built for the pipelines (.dorc/envs/); --clear removes them."""
+    import time
+
+    from ..local.sandbox import environments
+
+    root = Project.find().root
+    where = _relative(environments.envs_dir(root))
+    if clear:
+        count = environments.clear(root)
+        print(f"Removed {count} environment{'s' if count != 1 else ''} ({where}/).")
+        return
+    found = environments.existing(root)
+    if not found:
+        print(f"No environments yet in {where}/: 'invoke run' builds each pipeline's the first time.")
+        return
+    rows = [("PIPELINE", "PYTHON", "SIZE", "REQUIREMENTS HASH", "LAST USED")]
+    for env in found:
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(env.last_used)) if env.last_used else "never"
+        rows.append((env.label, env.python, f"{env.size_bytes / 1e6:.1f} MB", env.key, used))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(f"{len(found)} in {where}/ ('invoke local-envs --clear' removes them)")
+
+
+TASKS = [run, call, graph, local_reset, local_envs]

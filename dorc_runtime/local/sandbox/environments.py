@@ -12,6 +12,7 @@ the key changes.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -75,8 +76,9 @@ class EnvironmentRequest:
     def relative_files(self) -> list[str]:
         return [_relative(path, self.project_root) for path in self.requirement_files]
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
+        """Read once: a request is a snapshot of its files."""
         sha = hashlib.sha256(f"layout {LAYOUT}\npython {self.python}\n".encode())
         sha.update(("packages " + " ".join(self.packages) + "\n").encode())
         for name, path in zip(self.relative_files(), self.requirement_files, strict=True):

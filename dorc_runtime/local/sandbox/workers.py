@@ -106,10 +106,9 @@ class Worker:
         """``(True, result JSON)`` or ``(False, error document JSON)``; the process's own end or an
         overrun raise :class:`LambdaFailure`. Any other interruption (the interpreter's own
         timeout, Ctrl-C) kills the process before it goes on."""
-        if not self._started:
-            self.wait_ready()
-            if self._init_failure is not None:
-                raise self._init_failure
+        self.wait_ready()
+        if self._init_failure is not None:
+            raise self._init_failure
         deadline = time.monotonic() + timeout_seconds
         try:
             remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
