@@ -31,7 +31,7 @@ TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
 # Lambda's limit on a function's Init phase (importing the handler), which its timeout does not
 # count: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
-INIT_TIMEOUT_SECONDS = 10.0
+INIT_TIMEOUT_SECONDS = 60.0
 _READ_SIZE = 1 << 16
 
 
