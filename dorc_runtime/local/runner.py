@@ -23,7 +23,7 @@ from .invocation import FunctionSpec, LocalFunction, Recorder
 from .sandbox.environments import Environment
 from .sandbox.worker.loop import IMPORT_MODULE_ERROR
 from .sandbox.workers import REFUSED, SandboxSpec
-from .session import LocalSession
+from .session import LocalSession, LocalSettings
 
 # Variables Lambda's runtime sets for every function; code and libraries read them.
 LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
@@ -221,6 +221,32 @@ class LocalRun:
             state_machine_arn=self.top.arn,
             **options,
         )
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """What a local run of a pipeline gives back."""
+
+    execution: Any  # the interpreter's Execution: status, output, error, cause, history
+    holding_path: Path  # where the holding bucket's objects are on disk after the run
+    fix: str | None  # what to do about a failure, when a function's sandbox knows (else None)
+
+
+def run_pipeline(settings: LocalSettings, layer: str, pipeline: str, event: Any, *,
+                 aws: Any = None, recorder: Recorder | None = None, on_event: EventCallback | None = None,
+                 on_loaded: Callable[[LocalRun], None] | None = None) -> PipelineRun:
+    """Run a pipeline (and the pipelines it starts) locally, as ``invoke run`` does: the embedded
+    AWS, each pipeline's environment, each function in its own sandbox, the real state machine.
+    The one entry point for running a pipeline; ``recorder`` sees every invocation (with what it
+    printed), ``on_event`` every history event, ``on_loaded`` the loaded run before it starts.
+    ``aws``: an :class:`EmbeddedAWS` started earlier (see ``tasks.local``)."""
+    with LocalSession(settings, aws=aws) as session:
+        local = LocalRun(session, layer, pipeline, recorder)
+        if on_loaded is not None:
+            on_loaded(local)
+        execution = local.execute(event, on_event=on_event)
+    fix = None if execution.succeeded else local.fix_for(execution.error)
+    return PipelineRun(execution, session.holding_path(), fix)
 
 
 def context_factory(handlers: dict[str, LocalFunction]) -> Callable[[str, float | None], Any]:

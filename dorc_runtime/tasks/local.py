@@ -56,24 +56,27 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     with _early_aws(project) as aws:
         from ..events import parse_event
         from ..local.console import RunConsole, lambda_cause
-        from ..local.runner import LocalRun
-        from ..local.session import LocalSession, LocalSettings
+        from ..local.runner import run_pipeline
+        from ..local.session import LocalSettings
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
-        with LocalSession(settings, aws=aws) as session:
-            local = LocalRun(session, layer, name, recorder=console.invocation)
+
+        def loaded(local) -> None:  # noqa: ANN001 - a LocalRun
             console.watch(p.asl for p in local.pipelines)
             console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
                          f"holding store s3://{settings.holding_bucket})")
-            execution = local.execute(payload, on_event=console.event)
+
+        done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=console.invocation,
+                            on_event=console.event, on_loaded=loaded)
+    execution = done.execution
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
-    console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
+    console.line(f"Holding store: {_relative(done.holding_path)}/ ('invoke local-reset' clears it)")
     if not execution.succeeded:
         console.failure_details(execution.cause)
         message, _ = lambda_cause(execution.cause)
@@ -81,8 +84,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
             + (f": {message}" if message else ""),
-            local.fix_for(execution.error)
-            or "fix the handler and run again; what earlier states wrote is still in the holding store",
+            done.fix or "fix the handler and run again; what earlier states wrote is still in the holding store",
         )
     console.line("Output:")
     console.output(execution.output)

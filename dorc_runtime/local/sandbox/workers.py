@@ -29,9 +29,16 @@ LOOP_SCRIPT = Path(loop.__file__)
 EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
-# Lambda's limit on a function's Init phase (importing the handler), which its timeout does not
-# count: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+# How long a sandbox may take to start and import its handler (the Init phase, which the function's
+# timeout does not count). Lambda allows 10 s and then retries the Init within the invocation
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a loaded machine
+# building several sandboxes at once can be slower than that, so the local bound is looser.
 INIT_TIMEOUT_SECONDS = 60.0
+# The sandbox ends an invocation this long after the function's timeout. A Task's TimeoutSeconds
+# (dorc's ASL sets the function's timeout) started earlier, so on AWS and here the Task fails with
+# States.Timeout first; this deadline is the backstop that ends a worker the interpreter stopped
+# waiting for (a Map or Parallel thread), and the timeout of a direct invocation.
+KILL_GRACE_SECONDS = 0.5
 _READ_SIZE = 1 << 16
 
 
@@ -109,7 +116,7 @@ class Worker:
         self.wait_ready()
         if self._init_failure is not None:
             raise self._init_failure
-        deadline = time.monotonic() + timeout_seconds
+        deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
         try:
             remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
             self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
