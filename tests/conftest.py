@@ -9,15 +9,21 @@ that a refused command changed nothing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Local runs build each pipeline's Python environment with uv, keyed by its requirements: one
+# folder shared by every test (and test worker, and run of the suite) builds each one only once.
+os.environ.setdefault("DORC_ENVS_DIR", str(Path(tempfile.gettempdir()) / "dorc-test-envs"))
 
 
 def _cookiecutter_config(folder: Path) -> Path:

@@ -1,44 +1,11 @@
 """The Lambda context object handed to a locally run handler.
 
-Attributes mirror the Python runtime's (``awslambdaric``) so code written for Lambda, including
-aws-lambda-powertools, runs unchanged. ``memory_limit_in_mb`` is a string there (it is read from
-``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``), so it is one here too.
+It lives in the sandbox worker's stdlib-only folder (the worker loads it by path inside a
+function's environment); this module is its name for dorc's own code and tests.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from .sandbox.worker.lambda_context import FUNCTION_VERSION, LambdaContext
 
-FUNCTION_VERSION = "$LATEST"
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: str
-    log_group_name: str
-    timeout_seconds: float
-    function_version: str = FUNCTION_VERSION
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_stream_name: str = ""
-    client_context: object | None = None
-    identity: object | None = None
-    tenant_id: str | None = None
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    started_at: float = field(default=-1.0, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.started_at < 0:
-            self.started_at = self.clock()
-        if not self.log_stream_name:
-            # Lambda's format: date/[version]request-id-like instance id
-            day = time.strftime("%Y/%m/%d", time.gmtime())
-            self.log_stream_name = f"{day}/[{self.function_version}]{uuid.uuid4().hex}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        elapsed = self.clock() - self.started_at
-        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+__all__ = ["FUNCTION_VERSION", "LambdaContext"]

@@ -1,20 +1,22 @@
-"""Call one loaded handler the way Lambda would: its own context, import view and environment
-variables, with what it prints and logs captured for the console.
+"""Call a function as Lambda would: in one of its sandboxes (a worker process in its own
+environment), with its context, what it printed and logged recorded for the console.
 
-Lambda's checks on the result (JSON, 256 KB) and the timeout belong to the interpreter, which
-applies them to every Task; :func:`invoke_once` borrows them for ``invoke call``.
+Lambda's checks on the result (JSON, 256 KB) and the Task's timeout belong to the interpreter,
+which applies them to every Task; the sandbox adds what only a separate process can give: the
+function's own timeout even when the handler swallows exceptions, and exits reported as
+``Runtime.ExitError``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import capture
 from .context import LambdaContext
-from .handlers import FunctionGate, IsolatedFunction
+from .sandbox.workers import FunctionSandboxes, LambdaFailure
 
 
 @dataclass(frozen=True)
@@ -52,33 +54,40 @@ class Invocation:
 
 
 Recorder = Callable[[Invocation], None]
+# What to tell the user about a failure's error document (e.g. which requirements file to edit)
+FixFinder = Callable[[dict[str, Any]], str | None]
 
 
 class LocalFunction:
-    """A ``(event, context)`` callable for the interpreter: the real handler, run as Lambda runs it."""
+    """A ``(event, context)`` callable for the interpreter: the real handler, run in its sandbox."""
 
-    def __init__(self, spec: FunctionSpec, isolated: IsolatedFunction, gate: FunctionGate,
-                 recorder: Recorder | None = None) -> None:
+    def __init__(self, spec: FunctionSpec, sandboxes: FunctionSandboxes, recorder: Recorder | None = None,
+                 fix_finder: FixFinder | None = None) -> None:
         self.spec = spec
-        self.isolated = isolated
-        self.gate = gate
+        self.sandboxes = sandboxes
         self.recorder = recorder
+        self.fix_finder = fix_finder
+        self.fixes: dict[str, str] = {}  # error type -> the fix of its latest occurrence
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        ctx = context if isinstance(context, LambdaContext) else self.spec.context()
-        handler = self.isolated.handler
-        assert handler is not None, "load the handler before calling it"
-        record = Invocation(self.spec, ctx.aws_request_id)
+        request_id = getattr(context, "aws_request_id", None) or self.spec.context().aws_request_id
+        record = Invocation(self.spec, request_id)
         started = time.perf_counter()
         try:
-            with self.gate.entered(self.isolated), capture.capturing() as lines:
-                try:
-                    return handler(event, ctx)
-                except BaseException as exc:
-                    record.error = type(exc).__name__
-                    raise
-                finally:
-                    record.lines = lines
+            ok, payload = self.sandboxes.invoke(request_id, json.dumps(event), self.spec.timeout_seconds,
+                                                record.lines)
+            if ok:
+                return json.loads(payload)
+            raise LambdaFailure(json.loads(payload))
+        except LambdaFailure as failure:
+            record.error = failure.error_type
+            fix = self.fix_finder(failure.lambda_error_document) if self.fix_finder else None
+            if fix:
+                self.fixes[failure.error_type] = fix
+            raise
+        except BaseException as exc:  # the interpreter's own timeout, Ctrl-C: the sandbox is gone
+            record.error = type(exc).__name__
+            raise
         finally:
             record.duration = time.perf_counter() - started
             if self.recorder is not None:

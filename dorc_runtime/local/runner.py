@@ -8,20 +8,29 @@ resolver deploy uses -> handlers keyed by ARN -> :func:`run_state_machine`. A pi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..asl import NamingResolver, build_state_machine
 from ..errors import ExecutionFailed, ProjectError
 from ..models.definition import Function, NextFunctionTypes, PipelineDefinition
 from ..project import load_definition
-from .handlers import IsolatedFunction, load
+from .aws_guard import check_local_only, client_environment
 from .invocation import FunctionSpec, LocalFunction, Recorder
-from .session import LocalSession
+from .sandbox.environments import Environment
+from .sandbox.worker.loop import IMPORT_MODULE_ERROR
+from .sandbox.workers import REFUSED, SandboxSpec
+from .session import LocalSession, LocalSettings
 
 # Variables Lambda's runtime sets for every function; code and libraries read them.
 LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
+PIPELINE_REQUIREMENTS = "requirements.txt"  # where a pipeline's own packages go (beside __main__.py)
+# Loopback never goes through a proxy: handler traffic to the embedded AWS (bodies included) stays local
+LOOPBACK_HOSTS = "localhost,127.0.0.1,::1"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 @dataclass
@@ -85,10 +94,15 @@ class PipelineLoader:
                     f"use one of: {names}",
                 ) from None
             spec = self.spec(loaded, fn)
-            isolated = IsolatedFunction(fn.name, loaded.definition.function_dir(fn.name).resolve(),
-                                        self.environment(loaded, fn, spec))
-            load(isolated, self.session.gate)
-            loaded.functions[name] = LocalFunction(spec, isolated, self.session.gate, self.recorder)
+            pipeline_dir = self.settings.project.pipeline_dir(loaded.layer, loaded.name)
+            environment = self.session.environment(loaded.layer, loaded.name, pipeline_dir)
+            variables = self.sandbox_environment(loaded, fn, spec, environment)
+            check_local_only(variables)
+            sandboxes = self.session.sandboxes(SandboxSpec(
+                environment.python, loaded.definition.function_dir(fn.name).resolve(), spec.arn, variables))
+            sandboxes.prestart()  # its interpreter starts and imports the handler while the run goes on
+            loaded.functions[name] = LocalFunction(spec, sandboxes, self.recorder,
+                                                   fix_finder(self.settings.project.root, pipeline_dir))
         return loaded.functions[name]
 
     def spec(self, loaded: LoadedPipeline, fn: Function) -> FunctionSpec:
@@ -119,8 +133,46 @@ class PipelineLoader:
         dorc_vars = self.settings.naming.handler_environment(self.settings.account, loaded.layer, loaded.name, fn.name)
         return {**lambda_vars, **dorc_vars, **fn.environment}
 
+    def sandbox_environment(self, loaded: LoadedPipeline, fn: Function, spec: FunctionSpec,
+                            environment: Environment) -> dict[str, str]:
+        """Everything the function's process sees, and nothing from the shell that started the run
+        (no proxies, profiles or real credentials): what a Lambda runtime sets, the endpoint and
+        dummy credentials of the embedded AWS, then the function's own variables."""
+        runtime_vars = {
+            "PATH": f"{environment.python.parent}{os.pathsep}{SYSTEM_PATH}",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "_HANDLER": "lambda.handler",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{self.settings.python_version}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            **client_environment(self.session.endpoint_url, self.settings.region),
+        }
+        variables = {**runtime_vars, **self.environment(loaded, fn, spec)}
+        for name in ("NO_PROXY", "no_proxy"):
+            variables[name] = ",".join(filter(None, (variables.get(name), LOOPBACK_HOSTS)))
+        return variables
+
     def handlers(self, pipelines: list[LoadedPipeline]) -> dict[str, LocalFunction]:
         return {f.spec.arn: f for p in pipelines for f in p.functions.values()}
+
+
+def fix_finder(project_root: Path, pipeline_dir: Path) -> Callable[[dict[str, Any]], str | None]:
+    """The fix line for a function's failure, where dorc knows one: a module its environment lacks
+    goes into the pipeline's requirements file."""
+    requirements = os.path.relpath(pipeline_dir / PIPELINE_REQUIREMENTS, project_root)
+
+    def find(document: dict[str, Any]) -> str | None:
+        if document.get("errorType") == REFUSED:
+            return document.get("dorcFix")
+        if document.get("errorType") != IMPORT_MODULE_ERROR:
+            return None
+        missing = document.get("missingModule")
+        if missing:
+            return (f"No module named '{missing}' — add it to {requirements} (or to the project's "
+                    f"requirements.txt if every pipeline needs it)")
+        return f"fix the import in lambda.py, or add the package it needs to {requirements}"
+
+    return find
 
 
 def downstream_of(definition: PipelineDefinition) -> Iterator[tuple[str, str]]:
@@ -146,10 +198,19 @@ class LocalRun:
     def top(self) -> LoadedPipeline:
         return self.pipelines[0]
 
+    def fix_for(self, error: str | None) -> str | None:
+        """What to do about a run that failed with ``error``, if a function's sandbox knows."""
+        for local in self.handlers.values():
+            if error in local.fixes:
+                return local.fixes[error]
+        return None
+
     def execute(self, event: Any, on_event: EventCallback | None = None, **options: Any) -> Any:
         """Run it through the interpreter; return the :class:`Execution`."""
         from . import run_state_machine
 
+        for local in self.handlers.values():
+            local.sandboxes.wait_ready()
         return run_state_machine(
             self.top.asl,
             self.handlers,
@@ -161,6 +222,32 @@ class LocalRun:
             state_machine_type=self.top.definition.type,
             **options,
         )
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """What a local run of a pipeline gives back."""
+
+    execution: Any  # the interpreter's Execution: status, output, error, cause, history
+    holding_path: Path  # where the holding bucket's objects are on disk after the run
+    fix: str | None  # what to do about a failure, when a function's sandbox knows (else None)
+
+
+def run_pipeline(settings: LocalSettings, layer: str, pipeline: str, event: Any, *,
+                 aws: Any = None, recorder: Recorder | None = None, on_event: EventCallback | None = None,
+                 on_loaded: Callable[[LocalRun], None] | None = None) -> PipelineRun:
+    """Run a pipeline (and the pipelines it starts) locally, as ``invoke run`` does: the embedded
+    AWS, each pipeline's environment, each function in its own sandbox, the real state machine.
+    The one entry point for running a pipeline; ``recorder`` sees every invocation (with what it
+    printed), ``on_event`` every history event, ``on_loaded`` the loaded run before it starts.
+    ``aws``: an :class:`EmbeddedAWS` started earlier (see ``tasks.local``)."""
+    with LocalSession(settings, aws=aws) as session:
+        local = LocalRun(session, layer, pipeline, recorder)
+        if on_loaded is not None:
+            on_loaded(local)
+        execution = local.execute(event, on_event=on_event)
+    fix = None if execution.succeeded else local.fix_for(execution.error)
+    return PipelineRun(execution, session.holding_path(), fix)
 
 
 def context_factory(handlers: dict[str, LocalFunction]) -> Callable[[str, float | None], Any]:
@@ -188,11 +275,12 @@ def call_function(session: LocalSession, layer: str, pipeline: str, function: st
     loader = PipelineLoader(session, recorder)
     loaded = loader.pipeline(layer, pipeline, handlers=False)
     local = loader.function(loaded, function)
+    local.sandboxes.wait_ready()
     context = local.spec.context()
     try:
         return call_with_timeout(lambda: invoke(local, event, context), local.spec.timeout_seconds)
     except StatesError as exc:
-        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}") from None
+        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}", local.fixes.get(exc.error)) from None
     except HandlerTimeout:
         raise ExecutionFailed(
             f"{function} failed: States.Timeout: the handler did not return within its "

@@ -1,10 +1,14 @@
 """Everything a local run needs around the handlers, set up and torn down in one place:
-the project's local settings, the environment that keeps boto3 local, output capture, the
-embedded AWS and the holding store that persists between runs."""
+the project's local settings, the environment that keeps boto3 local, the embedded AWS, the
+holding store that persists between runs, each pipeline's Python environment and each function's
+sandboxes (killed when the run ends, whatever their handlers left running)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +18,11 @@ from ..errors import ProjectError
 from ..names import check_environment
 from ..naming import LOCAL_ACCOUNT, LOCAL_ENVIRONMENT, Naming
 from ..project import Project
-from . import capture
 from .aws_guard import check_local_only, client_environment, environment
 from .embedded_aws import EmbeddedAWS, code_mentions_aws
-from .handlers import FunctionGate
 from .holding_store import HoldingStore
+from .sandbox import environments
+from .sandbox.workers import FunctionSandboxes, SandboxSpec
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class LocalSettings:
     region: str
     environment: str
     account: str
+    python_version: str  # the project's Lambda Python version
 
     @classmethod
     def of(cls, project: Project, environment_name: str | None = None) -> LocalSettings:
@@ -39,12 +44,14 @@ class LocalSettings:
             raise ProjectError(f"{project.root / 'project_settings.py'} defines no UNIVERSAL.",
                                "define UNIVERSAL = UniversalConfig(...) as the template does")
         if environment_name is None:
-            return cls(project, universal.slug, universal.region, LOCAL_ENVIRONMENT, LOCAL_ACCOUNT)
+            return cls(project, universal.slug, universal.region, LOCAL_ENVIRONMENT, LOCAL_ACCOUNT,
+                       universal.python_version)
         check_environment(environment_name)
         known = [LOCAL_ENVIRONMENT, *getattr(settings, "ENVIRONMENTS", {})]
         if environment_name not in known:
             raise ProjectError(f"Unknown environment {environment_name!r}.", f"use one of {known}")
-        return cls(project, universal.slug, universal.region, environment_name, universal.account or LOCAL_ACCOUNT)
+        return cls(project, universal.slug, universal.region, environment_name, universal.account or LOCAL_ACCOUNT,
+                   universal.python_version)
 
     @property
     def naming(self) -> Naming:
@@ -66,8 +73,11 @@ class LocalSession:
         (``invoke run`` starts it before it imports the rest, so that moto loads meanwhile)."""
         self.settings = settings
         self.store = store or HoldingStore.of_project(settings.project.root)
-        self.gate = FunctionGate()
         self.aws = aws or EmbeddedAWS()
+        self._environments: dict[tuple[str, str], environments.Environment] = {}
+        self._sandboxes: list[FunctionSandboxes] = []
+        self._lock = threading.Lock()
+        self._log_dir: Path | None = None
 
     def __enter__(self) -> LocalSession:
         with ExitStack() as stack:
@@ -76,8 +86,9 @@ class LocalSession:
             # the environment the handlers will see, in AWS's precedence order, before any of them
             # is even imported
             check_local_only(os.environ)
-            stack.enter_context(capture.installed())
-            stack.callback(self.gate.close)
+            self._log_dir = Path(tempfile.mkdtemp(prefix="dorc-sandboxes-"))
+            stack.callback(shutil.rmtree, self._log_dir, ignore_errors=True)
+            stack.callback(self._close_sandboxes)
             self.aws.load(self.store.root, self.settings.holding_bucket, self.settings.region)
             if self.aws.spawned or self.uses_aws():
                 self.aws.start_now()  # moto loads on another core while the handlers load here
@@ -89,6 +100,29 @@ class LocalSession:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._stack.close()
+
+    def environment(self, layer: str, pipeline: str, pipeline_dir: Path) -> environments.Environment:
+        """The pipeline's Python environment, built the first time (see :mod:`.sandbox.environments`)."""
+        key = (layer, pipeline)
+        if key not in self._environments:
+            request = environments.EnvironmentRequest.for_pipeline(
+                self.settings.project.root, pipeline_dir, f"{layer}/{pipeline}", self.settings.python_version)
+            self._environments[key] = environments.ensure(request)
+        return self._environments[key]
+
+    def sandboxes(self, spec: SandboxSpec) -> FunctionSandboxes:
+        """A function's sandboxes, closed when the session ends."""
+        assert self._log_dir is not None, "open the session first"
+        made = FunctionSandboxes(spec, self._log_dir)
+        with self._lock:
+            self._sandboxes.append(made)
+        return made
+
+    def _close_sandboxes(self) -> None:
+        with self._lock:
+            made, self._sandboxes = self._sandboxes, []
+        for sandboxes in made:
+            sandboxes.close()
 
     @property
     def endpoint_url(self) -> str:

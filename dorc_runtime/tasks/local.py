@@ -1,4 +1,4 @@
-"""Invoke tasks for local runs: run, call, graph, local-reset.
+"""Invoke tasks for local runs: run, call, graph, local-reset, local-envs.
 
 Thin wiring over :mod:`dorc_runtime.local`; import-light at module level so ``invoke --list``
 stays fast (moto and boto3 load only when a run starts).
@@ -56,24 +56,27 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     with _early_aws(project) as aws:
         from ..events import parse_event
         from ..local.console import RunConsole, lambda_cause
-        from ..local.runner import LocalRun
-        from ..local.session import LocalSession, LocalSettings
+        from ..local.runner import run_pipeline
+        from ..local.session import LocalSettings
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
-        with LocalSession(settings, aws=aws) as session:
-            local = LocalRun(session, layer, name, recorder=console.invocation)
+
+        def loaded(local) -> None:  # noqa: ANN001 - a LocalRun
             console.watch(p.asl for p in local.pipelines)
             console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
                          f"holding store s3://{settings.holding_bucket})")
-            execution = local.execute(payload, on_event=console.event)
+
+        done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=console.invocation,
+                            on_event=console.event, on_loaded=loaded)
+    execution = done.execution
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
-    console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
+    console.line(f"Holding store: {_relative(done.holding_path)}/ ('invoke local-reset' clears it)")
     if not execution.succeeded:
         console.failure_details(execution.cause)
         message, _ = lambda_cause(execution.cause)
@@ -81,7 +84,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
             + (f": {message}" if message else ""),
-            "fix the handler and run again; what earlier states wrote is still in the holding store",
+            done.fix or "fix the handler and run again; what earlier states wrote is still in the holding store",
         )
     console.line("Output:")
     console.output(execution.output)
@@ -181,4 +184,32 @@ def local_reset(c, yes=False):
     print(f"Deleted {where}/ ({len(objects)} objects).")
 
 
-TASKS = [run, call, graph, local_reset]
+@task(help={"clear": "remove every environment (the next run builds what it needs again)"})
+@cli_errors
+def local_envs(c, clear=False):
+    """List the Python environments local runs built for the pipelines (.dorc/envs/); --clear removes them."""
+    import time
+
+    from ..local.sandbox import environments
+
+    root = Project.find().root
+    where = _relative(environments.envs_dir(root))
+    if clear:
+        count = environments.clear(root)
+        print(f"Removed {count} environment{'s' if count != 1 else ''} ({where}/).")
+        return
+    found = environments.existing(root)
+    if not found:
+        print(f"No environments yet in {where}/: 'invoke run' builds each pipeline's the first time.")
+        return
+    rows = [("PIPELINE", "PYTHON", "SIZE", "REQUIREMENTS HASH", "LAST USED")]
+    for env in found:
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(env.last_used)) if env.last_used else "never"
+        rows.append((env.label, env.python, f"{env.size_bytes / 1e6:.1f} MB", env.key, used))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(f"{len(found)} in {where}/ ('invoke local-envs --clear' removes them)")
+
+
+TASKS = [run, call, graph, local_reset, local_envs]

@@ -8,8 +8,6 @@ Import-light on purpose (no Pulumi, boto3 or moto): these run often and must sta
 
 from __future__ import annotations
 
-import sys
-
 from invoke import task
 
 from ..cli import cli_errors
@@ -122,12 +120,25 @@ def validate(c):
 @task(help={"args": "extra pytest arguments, e.g. '-k census -x'"})
 @cli_errors
 def test(c, args=""):
-    """Run the project's tests (tests/ and every pipeline's tests/) with pytest."""
+    """Run the project's tests with pytest: tests/ with dorc's tools, each pipeline's tests/ in
+    that pipeline's own environment (its requirements + requirements-test.txt), as local runs use."""
+    import shlex
+
+    from ..local.sandbox.pipeline_tests import test_runs
+
     project = Project.find()
-    with c.cd(str(project.root)):
-        result = c.run(f"{sys.executable} -m pytest {args}", warn=True, pty=False)
-    if result is not None and result.exited:
-        raise DorcError(f"The tests failed (pytest exit code {result.exited}).", "see pytest's report above")
+    failed: list[str] = []
+    for run in test_runs(project, project.settings().UNIVERSAL.python_version):
+        print(f"== {run.label} (Python {run.python})", flush=True)
+        paths = " ".join(shlex.quote(str(path.relative_to(project.root))) for path in run.paths)
+        with c.cd(str(project.root)):
+            result = c.run(f"{shlex.quote(str(run.python))} -m pytest {paths} {args}", warn=True, pty=False,
+                           env=run.environment, replace_env=True)
+        # pytest's 5: nothing collected (e.g. -k matched nothing in this folder), not a failure
+        if result is not None and result.exited not in (0, 5):
+            failed.append(f"{run.label} (pytest exit code {result.exited})")
+    if failed:
+        raise DorcError(f"The tests failed: {', '.join(failed)}.", "see pytest's report above")
 
 
 TASKS = [new_layer, new_pipeline, new_function, list_, validate, test]

@@ -24,6 +24,7 @@ COMMON = [
     "Dockerfile",
     "requirements.txt",
     "requirements-dev.txt",
+    "requirements-test.txt",
     "pyproject.toml",
     "README.md",
     ".env.example",

@@ -55,3 +55,25 @@ def test_validate_lists_every_problem(baked_project: Path, project_copy, invoke_
     assert "raw/census/Pulumi.prod.yaml is missing" in out
     assert "function 'ghost' has no folder src/ghost/" in out or "ghost" in out
     assert "Found problems:" in out
+
+
+@pytest.mark.timeout(900)
+def test_pipelines_needing_different_packages_each_pass_their_own_tests(bake, project_copy, invoke_in) -> None:
+    """`invoke test` (what the generated CI runs) gives each pipeline's tests that pipeline's
+    environment: tabulate (small, pure Python, needed by none of the test tools) listed by one
+    pipeline is importable in its tests and not in the other's."""
+    project = project_copy(bake(include_example="no"))
+    for args in (("new-pipeline", "lists", "--layer", "raw"), ("new-pipeline", "lacks", "--layer", "raw")):
+        assert invoke_in(project, *args).returncode == 0
+    (project / "src/raw/lists/requirements.txt").write_text("tabulate\n")
+    (project / "src/raw/lists/tests/test_tabulate.py").write_text(
+        "from tabulate import tabulate\n\n\ndef test_tabulate_is_there():\n"
+        "    assert tabulate([[1]], tablefmt='plain') == '1'\n"
+    )
+    (project / "src/raw/lacks/tests/test_no_tabulate.py").write_text(
+        "import pytest\n\n\ndef test_tabulate_is_not_there():\n    with pytest.raises(ImportError):\n"
+        "        import tabulate  # noqa: F401\n"
+    )
+    result = invoke_in(project, "test")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "== raw/lists tests" in result.stdout and "== raw/lacks tests" in result.stdout

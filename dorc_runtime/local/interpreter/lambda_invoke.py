@@ -30,7 +30,11 @@ def compact(value: Any) -> str:
 
 
 def error_document(exc: BaseException, request_id: str | None, skip_frames: int = 1) -> dict[str, Any]:
-    """Lambda's Python runtime error payload for ``exc`` (frames of the caller skipped)."""
+    """Lambda's Python runtime error payload for ``exc`` (frames of the caller skipped). A handler
+    that ran elsewhere (a sandbox process) raises with Lambda's document already made."""
+    made = getattr(exc, "lambda_error_document", None)
+    if isinstance(made, dict):
+        return made
     frames = traceback.extract_tb(exc.__traceback__)[skip_frames:]
     document: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
     if request_id is not None:

@@ -1,0 +1,200 @@
+"""A Lambda sandbox for one function: run by path with the interpreter of the function's own
+environment (``python -I loop.py <task root> <reply fd> <function ARN>``), it imports the handler once and then
+answers invocations until its stdin closes, as Lambda's runtime answers ``/invocation/next``.
+
+Stdlib only, and it puts nothing of dorc on ``sys.path``: its two helpers (the context and the
+endpoint rule) are loaded by path under private names, so the handler sees its folder, the
+standard library and its environment's packages, as in Lambda. ``-I`` keeps the user's
+``PYTHONPATH`` and user site out too.
+
+Protocol (one line each way, so an invocation costs two small pipe writes):
+
+* start-up: the worker writes ``ready`` or ``init-error<TAB><error document>`` on the reply fd;
+* request on stdin: ``<request id><TAB><remaining ms><TAB><event JSON>``;
+* reply: ``ok<TAB><result JSON>``, ``error<TAB><error document>`` or
+  ``refused<TAB><message><TAB><fix>`` (the real-AWS guard).
+
+``sys.exit``/``os._exit``/a crash end the process: the parent reports Lambda's
+``Runtime.ExitError`` from the exit status. The handler's stdout and stderr are the worker's own
+(real file descriptors, with ``buffer`` and ``fileno()``), pointed by the parent at a log file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HANDLER_FILE = "lambda.py"
+HANDLER_MODULE = "lambda"  # the name Lambda's runtime imports it under ("lambda.handler")
+HANDLER_NAME = "handler"
+
+READY = "ready"
+INIT_ERROR = "init-error"
+OK = "ok"
+ERROR = "error"
+REFUSED = "refused"
+SEPARATOR = "\t"
+
+# Lambda's Python runtime (awslambdaric) reports these for a handler it cannot load
+IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
+SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
+HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
+MARSHAL_ERROR = "Runtime.MarshalError"
+LOG_FORMAT = "[%(levelname)s] %(name)s: %(message)s"
+
+
+def _private_module(name: str) -> ModuleType:
+    """Load a helper that sits beside this file without putting this folder on ``sys.path``."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_dorc_sandbox_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while they are built
+    spec.loader.exec_module(module)
+    return module
+
+
+def error_document(error_type: str, message: str, request_id: str = "",
+                   stack: list[str] | None = None) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack or []}
+
+
+def exception_document(exc: BaseException, request_id: str) -> dict[str, Any]:
+    """The runtime's document for a handler exception: its class name, message and the frames
+    below the worker's own."""
+    frames = traceback.extract_tb(exc.__traceback__)[1:]
+    return error_document(type(exc).__name__, str(exc), request_id, traceback.format_list(frames))
+
+
+def load_handler(task_root: Path) -> Any:
+    """Import ``lambda.py`` as Lambda's runtime does; raise ``_InitError`` with its error document."""
+    path = task_root / HANDLER_FILE
+    spec = importlib.util.spec_from_file_location(HANDLER_MODULE, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise _InitError(error_document(IMPORT_MODULE_ERROR, f"Unable to import module '{HANDLER_MODULE}': "
+                                                             f"No module named '{HANDLER_MODULE}'"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[HANDLER_MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:
+        document = error_document(IMPORT_MODULE_ERROR, f"Unable to import module '{HANDLER_MODULE}': {exc}")
+        document["missingModule"] = getattr(exc, "name", None)  # dorc's own field: what to add
+        raise _InitError(document) from None
+    except SyntaxError as exc:
+        trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
+        raise _InitError(error_document(SYNTAX_ERROR, f"Syntax error in module '{HANDLER_MODULE}': {exc}",
+                                        stack=trace)) from None
+    except Exception as exc:
+        raise _InitError(exception_document(exc, "")) from None
+    handler = getattr(module, HANDLER_NAME, None)
+    if not callable(handler):
+        raise _InitError(error_document(HANDLER_NOT_FOUND,
+                                        f"Handler '{HANDLER_NAME}' missing on module '{HANDLER_MODULE}'"))
+    return handler
+
+
+class _InitError(Exception):
+    def __init__(self, document: dict[str, Any]) -> None:
+        super().__init__(document["errorMessage"])
+        self.document = document
+
+
+def _reply(fd: int, *fields: str) -> None:
+    data = (SEPARATOR.join(fields) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _marshal(result: Any) -> str:
+    return json.dumps(result, ensure_ascii=False)
+
+
+def serve(task_root: Path, reply_fd: int, function_arn: str, requests: Any) -> None:
+    context_module = _private_module("lambda_context")
+    rules = _private_module("endpoint_rules")
+    try:
+        handler = load_handler(task_root)
+    except _InitError as exc:
+        _reply(reply_fd, INIT_ERROR, json.dumps(exc.document))
+        return
+    _reply(reply_fd, READY)
+    environ = os.environ
+    make_context = context_module.LambdaContext
+    common = {
+        "function_name": environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+        "invoked_function_arn": function_arn,
+        "memory_limit_in_mb": environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        "log_group_name": environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+    }
+    # one log stream per sandbox, as in Lambda
+    common["log_stream_name"] = make_context(timeout_seconds=0, **common).log_stream_name
+    checked: dict[Any, Any] | None = None
+    for line in requests:
+        request_id, remaining_ms, event_json = line.decode().rstrip("\n").split(SEPARATOR, 2)
+        # the handler may have changed the environment last time: check it again whenever it differs
+        # (comparing os.environ's raw dict costs a microsecond; decoding every variable costs 100 times that)
+        raw = getattr(environ, "_data", None)
+        if raw is None or raw != checked:
+            problem = rules.endpoint_problem(environ)
+            if problem is not None:
+                _reply(reply_fd, REFUSED, *problem)
+                continue
+            checked = dict(raw) if raw is not None else None
+        context = make_context(aws_request_id=request_id, timeout_seconds=int(remaining_ms) / 1000, **common)
+        try:
+            result = handler(json.loads(event_json), context)
+        except Exception as exc:
+            _reply(reply_fd, ERROR, json.dumps(exception_document(exc, request_id)))
+            continue
+        try:
+            text = _marshal(result)
+        except (TypeError, ValueError, RecursionError) as exc:
+            _reply(reply_fd, ERROR, json.dumps(error_document(
+                MARSHAL_ERROR, f"Unable to marshal response: {exc}", request_id)))
+            continue
+        _reply(reply_fd, OK, text)
+
+
+def _end_with_parent(parent: int) -> None:
+    """A run killed outright (``kill -9``) cannot kill its sandboxes: a sandbox whose handler is still
+    busy then ends itself once its parent is gone (an idle one ends when its stdin closes)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def main() -> None:
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), name="dorc-sandbox-watchdog",
+                     daemon=True).start()
+    task_root = Path(sys.argv[1])
+    reply_fd = int(sys.argv[2])
+    function_arn = sys.argv[3]
+    # requests arrive on the real stdin; the handler gets an empty one, as in Lambda
+    requests = os.fdopen(os.dup(0), "rb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin, never closed
+    sys.path.insert(0, str(task_root))
+    os.chdir(task_root)
+    # Lambda's runtime logs root-logger records to the function's log; stdout carries them here
+    root = logging.getLogger()
+    log_handler = logging.StreamHandler(sys.stdout)
+    log_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(log_handler)
+    serve(task_root, reply_fd, function_arn, requests)
+
+
+if __name__ == "__main__":
+    main()

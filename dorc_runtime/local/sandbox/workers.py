@@ -1,0 +1,289 @@
+"""The run's side of a function's sandboxes: worker processes started in the function's own
+environment, reused while warm, one per concurrent invocation, killed when the run ends.
+
+What Lambda reports when a sandbox misbehaves is built here, from what the process did:
+an exit (``sys.exit``, ``os._exit``, a crash) is ``Runtime.ExitError``, an overrun kills the
+process and is ``Sandbox.Timedout``. Lambda then starts a fresh sandbox for the next invocation,
+and so does the pool. See https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+and https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .worker import loop
+
+LOOP_SCRIPT = Path(loop.__file__)
+EXIT_ERROR = "Runtime.ExitError"
+TIMED_OUT = "Sandbox.Timedout"
+REFUSED = "Dorc.RealAWSRefused"
+# How long a sandbox may take to start and import its handler (the Init phase, which the function's
+# timeout does not count). Lambda allows 10 s and then retries the Init within the invocation
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a loaded machine
+# building several sandboxes at once can be slower than that, so the local bound is looser.
+INIT_TIMEOUT_SECONDS = 60.0
+# The sandbox ends an invocation this long after the function's timeout. A Task's TimeoutSeconds
+# (dorc's ASL sets the function's timeout) started earlier, so on AWS and here the Task fails with
+# States.Timeout first; this deadline is the backstop that ends a worker the interpreter stopped
+# waiting for (a Map or Parallel thread), and the timeout of a direct invocation.
+KILL_GRACE_SECONDS = 0.5
+_READ_SIZE = 1 << 16
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """What a function's sandbox starts from: its environment's interpreter, its folder, its ARN
+    and the complete set of environment variables its process gets (nothing is inherited)."""
+
+    python: Path
+    task_root: Path
+    function_arn: str
+    environment: Mapping[str, str]
+
+
+class LambdaFailure(Exception):
+    """A failed invocation, carrying Lambda's error document; the interpreter reports that
+    document as the Task's error and cause (see ``interpreter.lambda_invoke.error_document``)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        super().__init__(document.get("errorMessage", ""))
+        self.lambda_error_document = document
+
+    @property
+    def error_type(self) -> str:
+        return str(self.lambda_error_document.get("errorType", ""))
+
+
+def _document(error_type: str, message: str, request_id: str = "") -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": []}
+
+
+def exit_reason(returncode: int) -> str:
+    """How Lambda words a runtime process's end (Go's wording of the wait status)."""
+    if returncode == 0:
+        return "Runtime exited without providing a reason"
+    if returncode < 0:
+        name = signal.strsignal(-returncode) or f"signal {-returncode}"
+        return f"Runtime exited with error: signal: {name.lower()}"
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+class _Timeout(Exception):
+    pass
+
+
+class Worker:
+    """One sandbox process and the pipes to it."""
+
+    def __init__(self, spec: SandboxSpec, log_dir: Path) -> None:
+        self.spec = spec
+        self.log_path = log_dir / f"{uuid.uuid4().hex}.log"
+        reply_read, reply_write = os.pipe()
+        with open(self.log_path, "ab") as log:
+            try:
+                self.process = subprocess.Popen(
+                    [str(spec.python), "-I", "-u", str(LOOP_SCRIPT), str(spec.task_root), str(reply_write),
+                     spec.function_arn],
+                    stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(reply_write,),
+                    cwd=spec.task_root, env=dict(spec.environment),
+                )
+            finally:
+                os.close(reply_write)
+        self._replies = reply_read
+        self._pending = bytearray()
+        self._log = open(self.log_path, "rb")  # noqa: SIM115 - read as the worker writes, closed by close()
+        self._started = False
+        self._init_failure: LambdaFailure | None = None
+        self._closed = False
+        self.alive = True
+
+    def invoke(self, request_id: str, event_json: str, timeout_seconds: float) -> tuple[bool, str]:
+        """``(True, result JSON)`` or ``(False, error document JSON)``; the process's own end or an
+        overrun raise :class:`LambdaFailure`. Any other interruption (the interpreter's own
+        timeout, Ctrl-C) kills the process before it goes on."""
+        self.wait_ready()
+        if self._init_failure is not None:
+            raise self._init_failure
+        deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
+        try:
+            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
+            line = self._line(deadline)
+        except _Timeout:
+            self.kill()
+            raise LambdaFailure(_document(
+                TIMED_OUT, f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds",
+                request_id)) from None
+        except LambdaFailure:
+            raise
+        except BaseException:
+            self.kill()
+            raise
+        if line is None:
+            raise LambdaFailure(self._exit_document(request_id))
+        kind, _, rest = line.decode().partition(loop.SEPARATOR)
+        if kind == loop.OK:
+            return True, rest
+        if kind == loop.REFUSED:
+            message, _, fix = rest.partition(loop.SEPARATOR)
+            raise LambdaFailure({**_document(REFUSED, message, request_id), "dorcFix": fix})
+        return False, rest
+
+    def wait_ready(self) -> None:
+        """Wait for the Init phase (interpreter start, handler import); a failure is kept for the
+        first invocation, which reports it as Lambda does."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            line = self._line(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        except _Timeout:
+            self.kill()
+            self._init_failure = LambdaFailure(_document(
+                TIMED_OUT, f"Error: the Init phase timed out after {INIT_TIMEOUT_SECONDS:.2f} seconds"))
+            return
+        except BaseException:
+            self.kill()
+            raise
+        if line is None:
+            self._init_failure = LambdaFailure(self._exit_document(""))
+            return
+        kind, _, rest = line.decode().partition(loop.SEPARATOR)
+        if kind != loop.READY:
+            self.kill()  # Lambda resets a sandbox whose init failed; the next call starts afresh
+            self._init_failure = LambdaFailure(json.loads(rest))
+
+    def _send(self, data: bytes) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(data)
+            stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it has ended: reading its reply finds the end and reports its exit status
+
+    def _line(self, deadline: float) -> bytes | None:
+        """The next reply line, or None once the process has ended."""
+        while True:
+            end = self._pending.find(b"\n")
+            if end >= 0:
+                line = bytes(self._pending[:end])
+                del self._pending[:end + 1]
+                return line
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self._replies], [], [], wait)[0]:
+                raise _Timeout()
+            chunk = os.read(self._replies, _READ_SIZE)
+            if not chunk:
+                return None
+            self._pending += chunk
+
+    def _exit_document(self, request_id: str) -> dict[str, Any]:
+        self.alive = False
+        try:
+            returncode = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # it closed its reply pipe but lives on: end it
+            self.kill()
+            returncode = self.process.returncode
+        return _document(EXIT_ERROR, f"RequestId: {request_id} Error: {exit_reason(returncode)}", request_id)
+
+    def output(self) -> list[str]:
+        """What the process wrote since the last call (a left-over thread's output included)."""
+        data = self._log.read()
+        return data.decode("utf-8", errors="replace").splitlines() if data else []
+
+    def kill(self) -> None:
+        self.alive = False
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.kill()
+        if self.process.stdin is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        os.close(self._replies)
+        self._log.close()
+        self.log_path.unlink(missing_ok=True)
+
+
+class FunctionSandboxes:
+    """A function's warm sandboxes: an idle one is reused, a concurrent invocation gets one of its
+    own (as Lambda scales out), one that ended or overran is replaced."""
+
+    def __init__(self, spec: SandboxSpec, log_dir: Path) -> None:
+        self.spec = spec
+        self.log_dir = log_dir
+        self._idle: list[Worker] = []
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def prestart(self) -> None:
+        """Start one sandbox now: its interpreter and handler import overlap the rest of the run's
+        start-up."""
+        with self._lock:
+            if not self._all:
+                self._idle.append(self._new())
+
+    def _new(self) -> Worker:
+        worker = Worker(self.spec, self.log_dir)
+        self._all.append(worker)
+        return worker
+
+    def wait_ready(self) -> None:
+        """Let the started sandboxes finish their Init phase (before a run's clock starts)."""
+        with self._lock:
+            idle = list(self._idle)
+        for worker in idle:
+            worker.wait_ready()
+
+    def _take(self) -> Worker:
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("the run has ended; its sandboxes are closed")
+            return self._idle.pop() if self._idle else self._new()
+
+    def _give_back(self, worker: Worker) -> None:
+        with self._lock:
+            if worker.alive and not self.closed:
+                self._idle.append(worker)
+                return
+            if worker in self._all:
+                self._all.remove(worker)
+        worker.close()
+
+    def invoke(self, request_id: str, event_json: str, timeout_seconds: float, lines: list[str]) -> tuple[bool, str]:
+        """Run one invocation in an idle sandbox (or a new one); what it printed is added to
+        ``lines`` however it ends."""
+        worker = self._take()
+        try:
+            return worker.invoke(request_id, event_json, timeout_seconds)
+        finally:
+            lines += worker.output()
+            self._give_back(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.close()
