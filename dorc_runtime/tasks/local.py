@@ -11,11 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from invoke import task
-
-from ..cli import cli_errors
 from ..errors import DorcError, ExecutionFailed
 from ..project import Project
+from .declare import dorc_task
 
 _EVENT = "the input event: inline JSON, or @file.json (default: {})"
 _LAYER = "the pipeline's layer (may be left out when the name is unique)"
@@ -40,7 +38,7 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline to run, e.g. census",
         "layer": _LAYER,
@@ -49,9 +47,11 @@ def _relative(path: Path) -> str:
         "env": _ENV,
     }
 )
-@cli_errors
 def run(c, pipeline, layer=None, event=None, output=None, env=None):
-    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto)."""
+    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto).
+
+    Example: invoke run census --layer raw --event '{"year": 2024}'
+    """
     project = Project.find()
     with _early_aws(project) as aws:
         from ..events import parse_event
@@ -87,7 +87,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     console.output(execution.output)
 
 
-@task(
+@dorc_task(
     help={
         "function": "the function to call, e.g. clean",
         "pipeline": "its pipeline",
@@ -96,9 +96,11 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         "env": _ENV,
     }
 )
-@cli_errors
 def call(c, function, pipeline, layer=None, event=None, env=None):
-    """Call one function's handler locally, as its pipeline would (same context and embedded AWS)."""
+    """Call one function's handler locally, as its pipeline would (same context and embedded AWS).
+
+    Example: invoke call validate census --layer raw --event @event.json
+    """
     project = Project.find()
     with _early_aws(project) as aws:
         from ..events import parse_event
@@ -122,7 +124,7 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
     console.output(result)
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline to draw",
         "layer": _LAYER,
@@ -130,9 +132,11 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
         "output": "file to write (default: stdout for text, <pipeline>.<format> for pictures)",
     }
 )
-@cli_errors
 def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002 - the option's name
-    """Draw a pipeline's state machine from the same ASL that deploy uploads."""
+    """Draw a pipeline's state machine from the same ASL that deploy uploads.
+
+    Example: invoke graph census --layer raw --format svg --output census.svg
+    """
     from ..asl import NamingResolver, build_state_machine
     from ..local.graph_render import FORMATS, render
     from ..local.session import LocalSettings
@@ -155,10 +159,12 @@ def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002
     print(f"Wrote {_relative(target)}")
 
 
-@task(help={"yes": "do not ask for confirmation"})
-@cli_errors
+@dorc_task(help={"yes": "do not ask for confirmation"})
 def local_reset(c, yes=False):
-    """Delete the local holding store (.dorc/local/) that local runs keep between runs."""
+    """Delete the local holding store (.dorc/local/) that local runs keep between runs.
+
+    Example: invoke local-reset --yes
+    """
     from ..local.holding_store import HoldingStore
 
     store = HoldingStore.of_project(Project.find().root)

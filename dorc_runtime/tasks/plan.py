@@ -5,12 +5,10 @@ Thin wiring; Pulumi is imported inside the body so ``invoke --list`` stays fast.
 
 from __future__ import annotations
 
-from invoke import task
-
-from ..cli import cli_errors
+from .declare import dorc_task
 
 
-@task(
+@dorc_task(
     help={
         "env": "environment to plan (a key of ENVIRONMENTS in project_settings.py)",
         "pipeline": "only this pipeline's resources (universal and infra still run, for their outputs)",
@@ -18,9 +16,11 @@ from ..cli import cli_errors
         "output": "also write the plan as JSON, with every state machine and IAM policy document",
     }
 )
-@cli_errors
 def plan(c, env, pipeline=None, layer=None, output=None):
-    """List every resource deploy would create (no cloud, no credentials, no Pulumi CLI)."""
+    """List every resource deploy would create (no cloud, no credentials, no Pulumi CLI).
+
+    Example: invoke plan prod --output plan.json
+    """
     from pathlib import Path
 
     from rich.console import Console

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from invoke import task
-
-from ..cli import cli_errors
 from ..errors import DefinitionError, DorcError
 from ..project import Project
+from .declare import dorc_task
 
 
 def _created(paths: list[str]) -> None:
@@ -22,10 +20,12 @@ def _created(paths: list[str]) -> None:
         print(f"  created {path}" if not path.endswith("__main__.py") else f"  updated {path}")
 
 
-@task(help={"name": "the new layer's name, e.g. curated"})
-@cli_errors
+@dorc_task(help={"name": "the new layer's name, e.g. curated"})
 def new_layer(c, name):
-    """Create the layer folder src/<name>/ (pipelines are grouped by layer)."""
+    """Create the layer folder src/<name>/ (pipelines are grouped by layer).
+
+    Example: invoke new-layer curated
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -34,7 +34,7 @@ def new_layer(c, name):
     _created(paths)
 
 
-@task(
+@dorc_task(
     help={
         "name": "the new pipeline's name, e.g. census",
         "layer": "its layer (may be left out when the project has one layer)",
@@ -42,9 +42,11 @@ def new_layer(c, name):
         "description": "one line saying what the pipeline does",
     }
 )
-@cli_errors
 def new_pipeline(c, name, layer=None, functions="", description=""):
-    """Create src/<layer>/<name>/ with its definition, stacks, requirements, functions and tests."""
+    """Create src/<layer>/<name>/ with its definition, stacks, requirements, functions and tests.
+
+    Example: invoke new-pipeline weather --layer raw --functions fetch,clean
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -54,7 +56,7 @@ def new_pipeline(c, name, layer=None, functions="", description=""):
     _created(paths)
 
 
-@task(
+@dorc_task(
     help={
         "name": "the new function's name, e.g. clean",
         "pipeline": "the pipeline to add it to",
@@ -63,9 +65,11 @@ def new_pipeline(c, name, layer=None, functions="", description=""):
         "no_wire": "only create the folder and test; you add Function(...) to __main__.py yourself",
     }
 )
-@cli_errors
 def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
-    """Create src/<function>/lambda.py and its test, and wire it into the pipeline's __main__.py."""
+    """Create src/<function>/lambda.py and its test, and wire it into the pipeline's __main__.py.
+
+    Example: invoke new-function enrich census --layer raw --after validate
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -75,10 +79,12 @@ def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
     _created(paths)
 
 
-@task(name="list")
-@cli_errors
+@dorc_task(name="list")
 def list_(c):
-    """Show layers, their pipelines and each pipeline's functions in run order."""
+    """Show layers, their pipelines and each pipeline's functions in run order.
+
+    Example: invoke list
+    """
     from rich.console import Console
     from rich.tree import Tree
 
@@ -105,10 +111,12 @@ def list_(c):
     console.print(tree)
 
 
-@task
-@cli_errors
+@dorc_task()
 def validate(c):
-    """Check every pipeline, the project settings, stack files and AWS names; list every problem."""
+    """Check every pipeline, the project settings, stack files and AWS names; list every problem.
+
+    Example: invoke validate
+    """
     from ..validation.project import project_problems
 
     project = Project.find()
@@ -119,10 +127,12 @@ def validate(c):
     print(f"OK: {count} pipeline{'s' if count != 1 else ''} in {len(project.layers())} layers, no problems.")
 
 
-@task(help={"args": "extra pytest arguments, e.g. '-k census -x'"})
-@cli_errors
+@dorc_task(help={"args": "extra pytest arguments, e.g. '-k census -x'"})
 def test(c, args=""):
-    """Run the project's tests (tests/ and every pipeline's tests/) with pytest."""
+    """Run the project's tests (tests/ and every pipeline's tests/) with pytest.
+
+    Example: invoke test --args '-k census -x'
+    """
     project = Project.find()
     with c.cd(str(project.root)):
         result = c.run(f"{sys.executable} -m pytest {args}", warn=True, pty=False)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from invoke import task
-
-from ..cli import cli_errors
 from ..errors import ExecutionFailed, SubmissionRejected
 from ..project import Project
+from .declare import dorc_task
 
 
-@task(
+@dorc_task(
     help={
         "source_id": "regular expression the manifest's whole source_id must match, e.g. 'census_.*_v1'",
         "pipeline": "the pipeline submissions go to",
@@ -25,9 +23,11 @@ from ..project import Project
     },
     iterable=["require"],
 )
-@cli_errors
 def new_route(c, source_id, pipeline, layer=None, require=None):
-    """Add a route to routes.py: submissions whose source_id matches go to this pipeline."""
+    """Add a route to routes.py: submissions whose source_id matches go to this pipeline.
+
+    Example: invoke new-route 'census_.*_v1' census --layer raw --require 'data/.*[.]csv'
+    """
     from ..scaffold import writer
     from ..submissions.scaffold import plan_route
 
@@ -39,15 +39,17 @@ def new_route(c, source_id, pipeline, layer=None, require=None):
         print(f"  warning: {warning}")
 
 
-@task(
+@dorc_task(
     help={
         "archive": "the .tar, .tar.gz or .zip to submit",
         "env": "environment whose names to use (default: local, with moto's account)",
     }
 )
-@cli_errors
 def submit(c, archive, env=None):
-    """Submit an archive locally: the dispatcher, then the routed pipeline, on the embedded AWS."""
+    """Submit an archive locally: the dispatcher, then the routed pipeline, on the embedded AWS.
+
+    Example: invoke submit submission.tar.gz
+    """
     from ..local.console import RunConsole
     from ..submissions.local import submit_locally
 
