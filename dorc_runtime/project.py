@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .errors import DefinitionError, DorcError, ProjectError
+from .errors import DefinitionError, DorcError, ProjectError, describe_exception
 
 if TYPE_CHECKING:
     from .models.definition import PipelineDefinition
@@ -116,8 +116,10 @@ class Project:
                 namespace = runpy.run_path(str(path), run_name=SETTINGS_MODULE)
             except DorcError:
                 raise
-            except Exception as exc:
-                raise ProjectError(f"{path} failed to load: {exc}", "fix the settings file") from exc
+            except (Exception, SystemExit) as exc:
+                raise ProjectError(
+                    f"{path} failed to load ({describe_exception(exc)})", "fix the settings file"
+                ) from None
         module = ModuleType(SETTINGS_MODULE)
         module.__dict__.update(namespace)
         return module
@@ -133,7 +135,7 @@ def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefiniti
 
     from .models.definition import PipelineDefinition
 
-    rel = main
+    rel = main.relative_to(project_root).as_posix() if main.is_relative_to(project_root) else main
     with on_sys_path(project_root):
         try:
             namespace = runpy.run_path(str(main), run_name=LOAD_RUN_NAME)
@@ -142,9 +144,10 @@ def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefiniti
             raise DefinitionError(problems, "edit the PipelineDefinition in that file") from None
         except DorcError as exc:
             raise DefinitionError([f"{rel}: {exc}"]) from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
+            # SystemExit too: a sys.exit() in __main__.py must not end 'invoke validate' silently
             raise DefinitionError(
-                [f"{rel}: failed to load ({type(exc).__name__}: {exc})"], "fix the error in that file"
+                [f"{rel}: failed to load ({describe_exception(exc)})"], "fix the error in that file"
             ) from None
     found = [v for v in namespace.values() if isinstance(v, PipelineDefinition)]
     if len(found) != 1:
@@ -203,9 +206,12 @@ def handler_problem(path: Path) -> str | None:
     if not path.is_file():
         return f"{rel} is missing; every function folder needs a lambda.py with def handler(event, context)"
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        # bytes, not text: the parser honours a PEP 263 coding line (e.g. latin-1) as Python does
+        tree = ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as exc:
         return f"{rel} line {exc.lineno}: syntax error: {exc.msg}"
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"{rel} cannot be read as Python source ({exc}); save it as UTF-8 or declare its coding (PEP 263)"
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler":
             args = node.args

@@ -23,6 +23,13 @@ def _session():
     return project, Session.open(project, load_environment(project.root))
 
 
+def _require_valid(project, pipeline, layer) -> None:  # noqa: ANN001
+    """Refuse to preview or deploy what 'invoke validate' rejects, with the same lines."""
+    from ..validation.project import require_valid
+
+    require_valid(project, [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines())
+
+
 @dorc_task(help={"env": ENV_HELP, "pipeline": PIPELINE_HELP, "layer": LAYER_HELP, "verbose": VERBOSE_HELP})
 def preview(c, env, pipeline=None, layer=None, verbose=False):
     """Show what 'deploy' would change in AWS (pulumi preview), changing nothing.
@@ -32,6 +39,7 @@ def preview(c, env, pipeline=None, layer=None, verbose=False):
     from ..deploy.automation.commands import real_seams, resolve_target, run_preview
 
     project, session = _session()
+    _require_valid(project, pipeline, layer)
     run_preview(session, resolve_target(project, env, pipeline, layer), real_seams(verbose=verbose))
 
 
@@ -53,6 +61,7 @@ def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verb
     from ..deploy.automation.commands import real_seams, resolve_target, run_deploy
 
     project, session = _session()
+    _require_valid(project, pipeline, layer)
     target = resolve_target(project, env, pipeline, layer)
     run_deploy(session, target, real_seams(verbose=verbose), yes=yes, allow_dirty=allow_dirty)
 

@@ -31,6 +31,12 @@ def _early_aws(project: Project):  # noqa: ANN202 - an EmbeddedAWS, a context ma
     return aws.start_now() if code_mentions_aws(project) else aws
 
 
+def _require_valid(project: Project, layer: str, name: str) -> None:
+    from ..validation.project import require_valid
+
+    require_valid(project, [(layer, name)])
+
+
 def _relative(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -61,6 +67,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
+        _require_valid(project, layer, name)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
         with LocalSession(settings, aws=aws) as session:
@@ -110,6 +117,7 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
+        _require_valid(project, layer, name)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
 
@@ -147,6 +155,7 @@ def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002
         raise DorcError(f"Unknown format {format!r}.", f"use one of: {', '.join(FORMATS)}")
     project = Project.find()
     layer, name = project.resolve_pipeline(pipeline, layer)
+    _require_valid(project, layer, name)
     settings = LocalSettings.of(project)
     definition = load_definition(project.pipeline_dir(layer, name), project)
     resolver = NamingResolver(settings.naming, settings.region, settings.account, layer, name)

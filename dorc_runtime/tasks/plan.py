@@ -29,7 +29,12 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     from ..deploy.plan_view import print_plan, summary, write_json
     from ..project import Project
 
-    result = plan_project(Project.find().root, env, layer=layer, pipeline=pipeline)
+    from ..validation.project import require_valid
+
+    project = Project.find()
+    # the same refusal, with the same lines, as 'invoke validate' (and run and deploy)
+    require_valid(project, [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines())
+    result = plan_project(project.root, env, layer=layer, pipeline=pipeline)
     console = Console()
     print_plan(console, result)
     console.print(summary(result))

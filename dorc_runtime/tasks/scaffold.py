@@ -117,12 +117,12 @@ def validate(c):
 
     Example: invoke validate
     """
-    from ..validation.project import project_problems
+    from ..validation.project import VALIDATE_FIX, project_problems
 
     project = Project.find()
     problems = project_problems(project)
     if problems:
-        raise DefinitionError(problems, "fix each problem as it says, then run 'invoke validate' again")
+        raise DefinitionError(problems, VALIDATE_FIX)
     count = len(project.all_pipelines())
     print(f"OK: {count} pipeline{'s' if count != 1 else ''} in {len(project.layers())} layers, no problems.")
 
