@@ -41,6 +41,20 @@ class _Positional(Argument):
         self.set_value(arg, cast=True)
 
 
+class _Repeatable(Argument):
+    """A repeatable option (``iterable=[...]``) that needs a value each time it is written:
+    Invoke's parser accepts a bare ``--require`` as "no values", which silently drops the user's
+    intent, so the flag starts with no raw value and the parser refuses it like any other
+    option given without its value."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.raw_value = None
+
+    def __repr__(self) -> str:  # the parser's refusal names the flag as the user wrote it
+        return f"'--{self.names[0].replace('_', '-')}' (give it a value; repeat it for several)"
+
+
 class DorcTask(Task):
     """An Invoke task whose ``--help`` works wherever it is written on the command line."""
 
@@ -55,6 +69,18 @@ class DorcTask(Task):
         taken = {name for argument in arguments for name in argument.names}
         names = (HELP_FLAG, "h") if "h" not in taken else (HELP_FLAG,)
         help_flag = Argument(names=names, kind=bool, default=False, help=HELP_TEXT)
+        arguments = [
+            _Repeatable(
+                names=argument.names,
+                kind=list,
+                default=argument.default,
+                help=argument.help,
+                attr_name=argument.attr_name,
+            )
+            if argument.kind is list
+            else argument
+            for argument in arguments
+        ]
         result = [
             _Positional(
                 help_flag,

@@ -28,7 +28,6 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     from ..deploy.plan import plan_project
     from ..deploy.plan_view import print_plan, summary, write_json
     from ..project import Project
-
     from ..validation.project import require_valid
 
     project = Project.find()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import ExecutionFailed, SubmissionRejected
+from ..errors import DefinitionError, ExecutionFailed, SubmissionRejected
 from ..project import Project
 from .declare import dorc_task
 
@@ -32,11 +32,14 @@ def new_route(c, source_id, pipeline, layer=None, require=None):
     from ..submissions.scaffold import plan_route
 
     project = Project.find()
-    plan, route, warnings = plan_route(project, source_id, pipeline, layer, list(require or []))
+    plan, route, overlaps = plan_route(project, source_id, pipeline, layer, list(require or []))
+    if overlaps:  # 'invoke validate' rejects these: never write a routes.py it would refuse
+        raise DefinitionError(
+            [f"{overlap}; nothing was changed" for overlap in overlaps],
+            "choose a source_id pattern no earlier route already matches, or edit routes.py by hand",
+        )
     writer.apply(project.root, plan)
     print(f"Route {route.describe()} added to routes.py.")
-    for warning in warnings:
-        print(f"  warning: {warning}")
 
 
 @dorc_task(
