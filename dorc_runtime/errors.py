@@ -54,7 +54,14 @@ class EventError(DorcError):
 
 
 class ExecutionFailed(DorcError):
-    """A pipeline run ended in FAILED or TIMED_OUT."""
+    """A pipeline run ended in FAILED or TIMED_OUT, or a called handler failed. ``error`` and
+    ``cause`` are the Step Functions / Lambda error name and cause, when there are some."""
+
+    def __init__(self, message: str, fix: str | None = None, *, error: str | None = None,
+                 cause: str | None = None) -> None:
+        super().__init__(message, fix)
+        self.error = error
+        self.cause = cause
 
 
 class UnsupportedConstructError(DorcError):

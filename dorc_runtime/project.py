@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .models.definition import PipelineDefinition
 
 SETTINGS_MODULE = "project_settings"
+RUNTIME_PACKAGE = "dorc_runtime"
 LOAD_RUN_NAME = "__dorc_load__"
 MARKER = f"{SETTINGS_MODULE}.py"
 
@@ -187,6 +188,12 @@ def folder_problems(definition: PipelineDefinition, project: Project | None = No
         problem = handler_problem(src / name / "lambda.py")
         if problem:
             problems.append(f"{where}: {problem}")
+        shadow = src / name / f"{RUNTIME_PACKAGE}.py"
+        if shadow.exists() or (src / name / RUNTIME_PACKAGE).is_dir():
+            problems.append(
+                f"{where}: src/{name}/{shadow.name if shadow.exists() else RUNTIME_PACKAGE + '/'} hides the "
+                f"vendored {RUNTIME_PACKAGE} package from the handler; rename or remove it"
+            )
     if project is not None:
         for fn in definition.functions:
             for step in fn.next_steps:

@@ -191,7 +191,7 @@ def call_function(session: LocalSession, layer: str, pipeline: str, function: st
     try:
         return call_with_timeout(lambda: invoke(local, event, context), local.spec.timeout_seconds)
     except StatesError as exc:
-        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}") from None
+        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}", error=exc.error, cause=exc.cause) from None
     except HandlerTimeout:
         raise ExecutionFailed(
             f"{function} failed: States.Timeout: the handler did not return within its "

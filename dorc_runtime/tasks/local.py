@@ -37,6 +37,20 @@ def _require_valid(project: Project, layer: str, name: str) -> None:
     require_valid(project, [(layer, name)])
 
 
+def _check_output(output: str | None) -> None:
+    """Refuse an --output the run could not write, before the run, not after it."""
+    if not output:
+        return
+    folder = Path(output).expanduser().parent
+    if not folder.is_dir():
+        raise DorcError(
+            f"--output {output}: the folder {_relative(folder)}/ does not exist; nothing was run.",
+            f"create it first (mkdir -p {_relative(folder)}) or write to an existing folder",
+        )
+    if Path(output).is_dir():
+        raise DorcError(f"--output {output} is a folder; nothing was run.", "give a file name, e.g. --output result.json")
+
+
 def _relative(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -59,9 +73,10 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     Example: invoke run census --layer raw --event '{"year": 2024}'
     """
     project = Project.find()
+    _check_output(output)
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole, lambda_cause
+        from ..local.console import RunConsole, failure_summary
         from ..local.runner import LocalRun
         from ..local.session import LocalSession, LocalSettings
 
@@ -83,11 +98,9 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
     if not execution.succeeded:
         console.failure_details(execution.cause)
-        message, _ = lambda_cause(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
-            f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
-            + (f": {message}" if message else ""),
+            f"{layer}/{name} {execution.status.value}{where}: {failure_summary(execution.error, execution.cause)}",
             "fix the handler and run again; what earlier states wrote is still in the holding store",
         )
     console.line("Output:")
@@ -111,7 +124,7 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
     project = Project.find()
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole
+        from ..local.console import RunConsole, failure_summary
         from ..local.runner import call_function
         from ..local.session import LocalSession, LocalSettings
 
@@ -128,7 +141,16 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
                          f"in {record.duration * 1000:.1f} ms")
 
         with LocalSession(settings, aws=aws) as session:
-            result = call_function(session, layer, name, function, payload, recorder=show)
+            try:
+                result = call_function(session, layer, name, function, payload, recorder=show)
+            except ExecutionFailed as failed:
+                if failed.cause is None:
+                    raise
+                console.failure_details(failed.cause)  # rendered as 'invoke run' renders it
+                raise ExecutionFailed(
+                    f"{layer}/{name}: {function} failed: {failure_summary(failed.error, failed.cause)}",
+                    "fix the handler and call it again",
+                ) from None
     console.output(result)
 
 
@@ -154,6 +176,7 @@ def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002
     if format not in FORMATS:
         raise DorcError(f"Unknown format {format!r}.", f"use one of: {', '.join(FORMATS)}")
     project = Project.find()
+    _check_output(output)
     layer, name = project.resolve_pipeline(pipeline, layer)
     _require_valid(project, layer, name)
     settings = LocalSettings.of(project)

@@ -53,7 +53,7 @@ def submit(c, archive, env=None):
 
     Example: invoke submit submission.tar.gz
     """
-    from ..local.console import RunConsole
+    from ..local.console import RunConsole, failure_summary
     from ..submissions.local import submit_locally
 
     project = Project.find()
@@ -70,8 +70,11 @@ def submit(c, archive, env=None):
         print(f"  file s3://{result.holding_bucket}/{key}")
     execution = result.execution
     if not execution.succeeded:
+        console.failure_details(execution.cause)  # rendered as 'invoke run' renders it
+        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
-            f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}: {execution.error}: {execution.cause}",
+            f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}{where}: "
+            f"{failure_summary(execution.error, execution.cause)}",
             "fix the pipeline and submit again",
         )
     console.line(f"Pipeline {outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}. Output:")
