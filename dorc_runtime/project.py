@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .errors import DefinitionError, DorcError, ProjectError, describe_exception
+from .errors import DefinitionError, DorcError, ProjectError, describe_exception, did_you_mean
 
 if TYPE_CHECKING:
     from .models.definition import PipelineDefinition
@@ -76,6 +76,21 @@ class Project:
     def layers(self) -> list[str]:
         return [p.name for p in _visible_dirs(self.src)]
 
+    def ordered_layers(self) -> list[str]:
+        """The layers in the project's order: as answered when it was baked (raw before
+        processed, say), then any layer added since, by name."""
+        import json
+
+        from .scaffold.bake import RECORD  # the answers the project was baked with
+
+        try:
+            record = json.loads((self.root / RECORD).read_text(encoding="utf-8"))
+            answered = [name.strip() for name in str(record["answers"]["layers"]).split(",")]
+        except (OSError, ValueError, KeyError, TypeError):
+            answered = []
+        present = self.layers()
+        return [name for name in answered if name in present] + [name for name in present if name not in answered]
+
     def pipelines(self, layer: str) -> list[str]:
         return [p.name for p in _visible_dirs(self.src / layer) if (p / "__main__.py").is_file()]
 
@@ -91,16 +106,23 @@ class Project:
     def resolve_pipeline(self, pipeline: str, layer: str | None = None) -> tuple[str, str]:
         """(layer, pipeline) for a pipeline name; the layer may be left out when unambiguous."""
         if layer is not None:
+            if layer not in self.layers():
+                raise ProjectError(
+                    f"There is no layer {layer!r}.{did_you_mean(layer, self.layers())}",
+                    f"run 'invoke list' to see the layers ({', '.join(self.ordered_layers()) or 'none yet'})",
+                )
             if pipeline not in self.pipelines(layer):
                 raise ProjectError(
-                    f"There is no pipeline {pipeline!r} in layer {layer!r}.",
+                    f"There is no pipeline {pipeline!r} in layer {layer!r}.{did_you_mean(pipeline, self.pipelines(layer))}",
                     f"run 'invoke list' to see pipelines, or 'invoke new-pipeline {pipeline} --layer {layer}'",
                 )
             return layer, pipeline
         layers = [lyr for lyr, p in self.all_pipelines() if p == pipeline]
         if not layers:
+            names = sorted({p for _, p in self.all_pipelines()})
             raise ProjectError(
-                f"There is no pipeline {pipeline!r}.", "run 'invoke list' to see the pipelines"
+                f"There is no pipeline {pipeline!r}.{did_you_mean(pipeline, names)}",
+                "run 'invoke list' to see the pipelines",
             )
         if len(layers) > 1:
             raise ProjectError(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..asl import NamingResolver, build_state_machine
-from ..errors import ExecutionFailed, ProjectError
+from ..errors import ExecutionFailed, ProjectError, did_you_mean
 from ..models.definition import Function, NextFunctionTypes, PipelineDefinition
 from ..project import load_definition
 from .handlers import IsolatedFunction, load
@@ -81,7 +81,8 @@ class PipelineLoader:
             except KeyError:
                 names = ", ".join(f.name for f in loaded.definition.functions)
                 raise ProjectError(
-                    f"Pipeline {loaded.layer}/{loaded.name} has no function {name!r}.",
+                    f"Pipeline {loaded.layer}/{loaded.name} has no function {name!r}."
+                    + did_you_mean(name, [f.name for f in loaded.definition.functions]),
                     f"use one of: {names}",
                 ) from None
             spec = self.spec(loaded, fn)

@@ -81,17 +81,20 @@ def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
 
 @dorc_task(name="list")
 def list_(c):
-    """Show layers, their pipelines and each pipeline's functions in run order.
+    """Show layers, their pipelines and each pipeline's shape: run order, [parallel | branches],
+    (map) steps and ⇒ hand-offs to other pipelines.
 
     Example: invoke list
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
     from ..scaffold.listing import project_listing
 
     project = Project.find()
     tree = Tree(f"[bold]{project.root.name}[/bold]")
+    invalid: list[str] = []
     for layer in project_listing(project):
         branch = tree.add(f"[bold cyan]{layer.name}[/bold cyan]")
         if not layer.pipelines:
@@ -99,16 +102,21 @@ def list_(c):
         for pipeline in layer.pipelines:
             label = f"[bold]{pipeline.name}[/bold]"
             if pipeline.problem:
-                branch.add(f"{label}  [red]invalid: {pipeline.problem}[/red]")
+                branch.add(f"{label}  [red]invalid: {escape(pipeline.problem)}[/red]")
+                invalid.append(f"{layer.name}/{pipeline.name}")
                 continue
             if pipeline.description:
-                label += f"  [dim]{pipeline.description}[/dim]"
-            branch.add(label).add(" → ".join(pipeline.functions))
+                label += f"  [dim]{escape(pipeline.description)}[/dim]"
+            branch.add(label).add(escape(pipeline.shape))
     console = Console()
     if not console.is_terminal:
         # piped or captured: keep whole lines for grep and logs instead of cutting at 80 columns
         console = Console(width=100_000)
     console.print(tree)
+    if invalid:
+        raise DefinitionError(
+            [f"{name} is invalid (shown above)" for name in invalid], "run 'invoke validate' for every problem"
+        )
 
 
 @dorc_task()
