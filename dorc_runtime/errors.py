@@ -45,7 +45,8 @@ class DefinitionError(DorcError):
     def __str__(self) -> str:
         if len(self.problems) == 1:
             return super().__str__()
-        return "\n".join(["Found problems:", *(f"  - {p}" for p in self.problems)])
+        lines = ["Found problems:", *(f"  - {p}" for p in self.problems)]
+        return "\n".join([*lines, f"Fix: {self.fix}"] if self.fix else lines)
 
 
 class EventError(DorcError):
@@ -53,7 +54,14 @@ class EventError(DorcError):
 
 
 class ExecutionFailed(DorcError):
-    """A pipeline run ended in FAILED or TIMED_OUT."""
+    """A pipeline run ended in FAILED or TIMED_OUT, or a called handler failed. ``error`` and
+    ``cause`` are the Step Functions / Lambda error name and cause, when there are some."""
+
+    def __init__(self, message: str, fix: str | None = None, *, error: str | None = None,
+                 cause: str | None = None) -> None:
+        super().__init__(message, fix)
+        self.error = error
+        self.cause = cause
 
 
 class UnsupportedConstructError(DorcError):
@@ -82,3 +90,23 @@ class RealAWSRefused(DorcError):
 
 class AwsError(DorcError):
     """An AWS call for a deployed pipeline failed, or found nothing to act on (not deployed yet)."""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``TypeName: message`` for an exception raised by the user's code, even one whose ``str()``
+    itself raises (the message then says so instead of a second traceback hiding the first)."""
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - any failure of a user's __str__ is the user's bug, reported
+        message = "(its message could not be shown: its __str__ raised)"
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` Did you mean 'census'?`` for a mistyped name (difflib's closest match), else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

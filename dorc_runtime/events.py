@@ -33,6 +33,11 @@ def parse_event(text: str | None, base: Path | None = None) -> Any:
 def _loads(source: str, where: str) -> Any:
     try:
         return json.loads(source)
+    except RecursionError:
+        raise EventError(
+            f"{where} nests objects or lists too deeply for Python to read.",
+            "flatten the event; Step Functions state data is at most 256 KiB anyway",
+        ) from None
     except json.JSONDecodeError as exc:
         raise EventError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",

@@ -17,12 +17,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .errors import DefinitionError, DorcError, ProjectError
+from .errors import DefinitionError, DorcError, ProjectError, describe_exception, did_you_mean
 
 if TYPE_CHECKING:
     from .models.definition import PipelineDefinition
 
 SETTINGS_MODULE = "project_settings"
+RUNTIME_PACKAGE = "dorc_runtime"
 LOAD_RUN_NAME = "__dorc_load__"
 MARKER = f"{SETTINGS_MODULE}.py"
 
@@ -75,6 +76,21 @@ class Project:
     def layers(self) -> list[str]:
         return [p.name for p in _visible_dirs(self.src)]
 
+    def ordered_layers(self) -> list[str]:
+        """The layers in the project's order: as answered when it was baked (raw before
+        processed, say), then any layer added since, by name."""
+        import json
+
+        from .scaffold.bake import RECORD  # the answers the project was baked with
+
+        try:
+            record = json.loads((self.root / RECORD).read_text(encoding="utf-8"))
+            answered = [name.strip() for name in str(record["answers"]["layers"]).split(",")]
+        except (OSError, ValueError, KeyError, TypeError):
+            answered = []
+        present = self.layers()
+        return [name for name in answered if name in present] + [name for name in present if name not in answered]
+
     def pipelines(self, layer: str) -> list[str]:
         return [p.name for p in _visible_dirs(self.src / layer) if (p / "__main__.py").is_file()]
 
@@ -90,16 +106,23 @@ class Project:
     def resolve_pipeline(self, pipeline: str, layer: str | None = None) -> tuple[str, str]:
         """(layer, pipeline) for a pipeline name; the layer may be left out when unambiguous."""
         if layer is not None:
+            if layer not in self.layers():
+                raise ProjectError(
+                    f"There is no layer {layer!r}.{did_you_mean(layer, self.layers())}",
+                    f"run 'invoke list' to see the layers ({', '.join(self.ordered_layers()) or 'none yet'})",
+                )
             if pipeline not in self.pipelines(layer):
                 raise ProjectError(
-                    f"There is no pipeline {pipeline!r} in layer {layer!r}.",
+                    f"There is no pipeline {pipeline!r} in layer {layer!r}.{did_you_mean(pipeline, self.pipelines(layer))}",
                     f"run 'invoke list' to see pipelines, or 'invoke new-pipeline {pipeline} --layer {layer}'",
                 )
             return layer, pipeline
         layers = [lyr for lyr, p in self.all_pipelines() if p == pipeline]
         if not layers:
+            names = sorted({p for _, p in self.all_pipelines()})
             raise ProjectError(
-                f"There is no pipeline {pipeline!r}.", "run 'invoke list' to see the pipelines"
+                f"There is no pipeline {pipeline!r}.{did_you_mean(pipeline, names)}",
+                "run 'invoke list' to see the pipelines",
             )
         if len(layers) > 1:
             raise ProjectError(
@@ -121,8 +144,10 @@ class Project:
             except ValidationError as exc:  # one line per broken setting, not pydantic's report
                 problems = "; ".join(_pydantic_message(err) for err in exc.errors())
                 raise ProjectError(f"{path}: {problems}", "fix the setting in project_settings.py") from None
-            except Exception as exc:
-                raise ProjectError(f"{path} failed to load: {exc}", "fix the settings file") from exc
+            except (Exception, SystemExit) as exc:
+                raise ProjectError(
+                    f"{path} failed to load ({describe_exception(exc)})", "fix the settings file"
+                ) from None
         module = ModuleType(SETTINGS_MODULE)
         module.__dict__.update(namespace)
         return module
@@ -138,7 +163,7 @@ def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefiniti
 
     from .models.definition import PipelineDefinition
 
-    rel = main
+    rel = main.relative_to(project_root).as_posix() if main.is_relative_to(project_root) else main
     with on_sys_path(project_root):
         try:
             namespace = runpy.run_path(str(main), run_name=LOAD_RUN_NAME)
@@ -147,9 +172,10 @@ def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefiniti
             raise DefinitionError(problems, "edit the PipelineDefinition in that file") from None
         except DorcError as exc:
             raise DefinitionError([f"{rel}: {exc}"]) from None
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
+            # SystemExit too: a sys.exit() in __main__.py must not end 'invoke validate' silently
             raise DefinitionError(
-                [f"{rel}: failed to load ({type(exc).__name__}: {exc})"], "fix the error in that file"
+                [f"{rel}: failed to load ({describe_exception(exc)})"], "fix the error in that file"
             ) from None
     found = [v for v in namespace.values() if isinstance(v, PipelineDefinition)]
     if len(found) != 1:
@@ -189,6 +215,12 @@ def folder_problems(definition: PipelineDefinition, project: Project | None = No
         problem = handler_problem(src / name / "lambda.py")
         if problem:
             problems.append(f"{where}: {problem}")
+        shadow = src / name / f"{RUNTIME_PACKAGE}.py"
+        if shadow.exists() or (src / name / RUNTIME_PACKAGE).is_dir():
+            problems.append(
+                f"{where}: src/{name}/{shadow.name if shadow.exists() else RUNTIME_PACKAGE + '/'} hides the "
+                f"vendored {RUNTIME_PACKAGE} package from the handler; rename or remove it"
+            )
     if project is not None:
         for fn in definition.functions:
             for step in fn.next_steps:
@@ -208,9 +240,12 @@ def handler_problem(path: Path) -> str | None:
     if not path.is_file():
         return f"{rel} is missing; every function folder needs a lambda.py with def handler(event, context)"
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        # bytes, not text: the parser honours a PEP 263 coding line (e.g. latin-1) as Python does
+        tree = ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as exc:
         return f"{rel} line {exc.lineno}: syntax error: {exc.msg}"
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"{rel} cannot be read as Python source ({exc}); save it as UTF-8 or declare its coding (PEP 263)"
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler":
             args = node.args

@@ -8,10 +8,13 @@ mistaken for a handler's output while capture is installed.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from .invocation import Invocation
@@ -45,6 +48,17 @@ def functions_under(asl: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
+_RUNTIME_DIR = str(Path(__file__).resolve().parents[1])
+_FRAME_FILE = re.compile(r'^\s*File "([^"]+)"')
+
+
+def _is_dorc_frame(frame: str) -> bool:
+    """A traceback frame of dorc's own code (how it called the handler): the user's frames are
+    what help, as AWS Lambda's own stackTrace leaves out its runtime's frames."""
+    found = _FRAME_FILE.match(frame)
+    return bool(found) and str(Path(found.group(1)).resolve()).startswith(_RUNTIME_DIR + os.sep)
+
+
 def lambda_cause(cause: str | None) -> tuple[str | None, list[str]]:
     """(message, stack lines) of a Lambda error document; the raw cause if it is not one."""
     if not cause:
@@ -54,9 +68,17 @@ def lambda_cause(cause: str | None) -> tuple[str | None, list[str]]:
     except ValueError:
         return cause, []
     if isinstance(document, dict) and "errorMessage" in document:
-        stack = [line.rstrip() for frame in document.get("stackTrace") or [] for line in frame.splitlines()]
+        frames = [frame for frame in document.get("stackTrace") or [] if not _is_dorc_frame(frame)]
+        stack = [line.rstrip() for frame in frames for line in frame.splitlines()]
         return str(document["errorMessage"]), stack
     return cause, []
+
+
+def failure_summary(error: str | None, cause: str | None) -> str:
+    """``Error: message`` for a failed state or handler: the message out of a Lambda error
+    document, never the raw JSON (its traceback is printed by :meth:`RunConsole.failure_details`)."""
+    message, _ = lambda_cause(cause)
+    return ": ".join(part for part in (error, message) if part) or "failed"
 
 
 class RunConsole:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..asl import NamingResolver, build_state_machine
-from ..errors import ExecutionFailed, ProjectError
+from ..errors import ExecutionFailed, ProjectError, did_you_mean
 from ..models.definition import Function, NextFunctionTypes, PipelineDefinition
 from ..project import load_definition
 from .aws_guard import check_local_only, client_environment
@@ -90,7 +90,8 @@ class PipelineLoader:
             except KeyError:
                 names = ", ".join(f.name for f in loaded.definition.functions)
                 raise ProjectError(
-                    f"Pipeline {loaded.layer}/{loaded.name} has no function {name!r}.",
+                    f"Pipeline {loaded.layer}/{loaded.name} has no function {name!r}."
+                    + did_you_mean(name, [f.name for f in loaded.definition.functions]),
                     f"use one of: {names}",
                 ) from None
             spec = self.spec(loaded, fn)
@@ -280,7 +281,8 @@ def call_function(session: LocalSession, layer: str, pipeline: str, function: st
     try:
         return call_with_timeout(lambda: invoke(local, event, context), local.spec.timeout_seconds)
     except StatesError as exc:
-        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}", local.fixes.get(exc.error)) from None
+        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}", local.fixes.get(exc.error),
+                              error=exc.error, cause=exc.cause) from None
     except HandlerTimeout:
         raise ExecutionFailed(
             f"{function} failed: States.Timeout: the handler did not return within its "

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import ExecutionFailed, ProjectError
+from ..errors import ExecutionFailed, ProjectError, did_you_mean
 from ..project import Project
 from . import executions, logs, render
 from .aws import AwsClients
@@ -73,7 +73,7 @@ def check_function(project: Project, target: DeployedPipeline, function: str) ->
     functions = project.function_folders(target.layer, target.pipeline)
     if function not in functions:
         raise ProjectError(
-            f"Pipeline {target.layer}/{target.pipeline} has no function {function!r}.",
+            f"Pipeline {target.layer}/{target.pipeline} has no function {function!r}.{did_you_mean(function, functions)}",
             f"use one of {functions} with --function",
         )
     return function

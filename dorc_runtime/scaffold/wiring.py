@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..errors import AlreadyExistsError, ProjectError, UnsafeEditError
+from ..errors import AlreadyExistsError, ProjectError, UnsafeEditError, did_you_mean
 from .files import function_call
 
 
@@ -148,7 +148,8 @@ def add_function(source: str, name: str, after: str | None, where: str) -> str:
         anchor = next((e for e in entries if e.name == after), None)
         if anchor is None:
             raise ProjectError(
-                f"There is no function {after!r} in {where}.", f"use --after with one of: {', '.join(names)}"
+                f"There is no function {after!r} in {where}.{did_you_mean(after, names)}",
+                f"use --after with one of: {', '.join(names)}",
             )
 
     old_next = anchor.arg("next_function")

@@ -109,8 +109,12 @@ def apply(root: Path, plan: Plan) -> list[str]:
         if not targets[rel].is_file():
             raise ProjectError(f"{rel} does not exist; nothing was changed.")
 
-    staging = Path(tempfile.mkdtemp(prefix=".dorc-scaffold-", dir=root))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".dorc-scaffold-", dir=root))
+    except OSError as exc:
+        raise _refused(root, root, exc) from None
     undo = _Undo()
+    current = root
     try:
         staged: dict[str, Path] = {}
         for index, (rel, tree) in enumerate(plan.trees.items()):
@@ -125,22 +129,43 @@ def apply(root: Path, plan: Plan) -> list[str]:
 
         try:
             for rel in plan.trees:
+                current = targets[rel]
                 _make_parents(targets[rel], root, undo)
                 if targets[rel].exists():
                     raise AlreadyExistsError(f"{rel} already exists; nothing was changed.")
                 os.rename(staged[rel], targets[rel])
                 undo.placed_tree(targets[rel])
             for rel in plan.files:
+                current = targets[rel]
                 _make_parents(targets[rel], root, undo)
                 os.link(staged[rel], targets[rel])
                 undo.placed_file(targets[rel])
             for rel in plan.edits:
+                current = targets[rel]
                 original = targets[rel].read_text(encoding="utf-8")
                 os.replace(staged[rel], targets[rel])
                 undo.edited(targets[rel], original)
-        except BaseException:
+        except BaseException as exc:
             undo.rollback()
+            if isinstance(exc, OSError):  # a file or a read-only folder in the way
+                raise _refused(root, current, exc) from None
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return plan.paths()
+
+
+def _refused(root: Path, path: Path, exc: OSError) -> ProjectError:
+    def shown(p: Path) -> str:
+        return p.relative_to(root).as_posix() if p != root and p.is_relative_to(root) else str(p)
+
+    # what is in the way: the nearest existing ancestor, when it is a file rather than a folder
+    existing = next((p for p in (path, *path.parents) if p.exists()), root)
+    if existing != path and not existing.is_dir():
+        reason = f"{shown(existing)} is a file, not a folder"
+    else:
+        reason = f"{exc.strerror or exc} ({shown(existing)})"
+    return ProjectError(
+        f"Cannot create {shown(path)}: {reason}; nothing was changed.",
+        "move the file in the way, or make the folder writable, then run the command again",
+    )

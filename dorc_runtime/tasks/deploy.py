@@ -6,9 +6,7 @@ Thin wiring: parse arguments, open the project, hand over to
 
 from __future__ import annotations
 
-from invoke import task
-
-from ..cli import cli_errors
+from .declare import dorc_task
 
 ENV_HELP = "environment to act on (a key of ENVIRONMENTS in project_settings.py)"
 PIPELINE_HELP = "only this pipeline's stack"
@@ -25,10 +23,19 @@ def _session():
     return project, Session.open(project, load_environment(project.root))
 
 
-@task(help={"pipeline": "only this pipeline's images", "layer": LAYER_HELP})
-@cli_errors
+def _require_valid(project, pipeline, layer) -> None:  # noqa: ANN001
+    """Refuse to preview or deploy what 'invoke validate' rejects, with the same lines."""
+    from ..validation.project import require_valid
+
+    require_valid(project, [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines())
+
+
+@dorc_task(help={"pipeline": "only this pipeline's images", "layer": LAYER_HELP})
 def build(c, pipeline=None, layer=None):
-    """Build the function images with the local Docker engine (no push): each tag, built or up to date."""
+    """Build the function images with the local Docker engine (no push): each tag, built or up to date.
+
+    Example: invoke build --pipeline census --layer raw
+    """
     from rich.console import Console
 
     from ..deploy.publish.stage import run_build
@@ -45,17 +52,20 @@ def build(c, pipeline=None, layer=None):
     run_build(project, pipelines, Console())
 
 
-@task(help={"env": ENV_HELP, "pipeline": PIPELINE_HELP, "layer": LAYER_HELP, "verbose": VERBOSE_HELP})
-@cli_errors
+@dorc_task(help={"env": ENV_HELP, "pipeline": PIPELINE_HELP, "layer": LAYER_HELP, "verbose": VERBOSE_HELP})
 def preview(c, env, pipeline=None, layer=None, verbose=False):
-    """Show what 'deploy' would change in AWS (pulumi preview), changing nothing."""
+    """Show what 'deploy' would change in AWS (pulumi preview), changing nothing.
+
+    Example: invoke preview --env preprod
+    """
     from ..deploy.automation.commands import real_seams, resolve_target, run_preview
 
     project, session = _session()
+    _require_valid(project, pipeline, layer)
     run_preview(session, resolve_target(project, env, pipeline, layer), real_seams(verbose=verbose))
 
 
-@task(
+@dorc_task(
     help={
         "env": ENV_HELP,
         "pipeline": PIPELINE_HELP,
@@ -65,17 +75,20 @@ def preview(c, env, pipeline=None, layer=None, verbose=False):
         "verbose": VERBOSE_HELP,
     }
 )
-@cli_errors
 def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verbose=False):
-    """Deploy universal -> infra -> every pipeline of an environment (or only --pipeline)."""
+    """Deploy universal -> infra -> every pipeline of an environment (or only --pipeline).
+
+    Example: invoke deploy --env prod --pipeline census --layer raw
+    """
     from ..deploy.automation.commands import real_seams, resolve_target, run_deploy
 
     project, session = _session()
+    _require_valid(project, pipeline, layer)
     target = resolve_target(project, env, pipeline, layer)
     run_deploy(session, target, real_seams(verbose=verbose), yes=yes, allow_dirty=allow_dirty)
 
 
-@task(
+@dorc_task(
     help={
         "env": ENV_HELP,
         "pipeline": PIPELINE_HELP,
@@ -86,9 +99,11 @@ def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verb
         "verbose": VERBOSE_HELP,
     }
 )
-@cli_errors
 def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force=False, verbose=False):
-    """Destroy an environment's pipelines then its infra, in reverse deploy order (or only --pipeline)."""
+    """Destroy an environment's pipelines then its infra, in reverse deploy order (or only --pipeline).
+
+    Example: invoke destroy --env preprod --yes
+    """
     from ..deploy.automation.commands import real_seams, resolve_target, run_destroy
 
     project, session = _session()
@@ -96,7 +111,7 @@ def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force
     run_destroy(session, target, real_seams(verbose=verbose), yes=yes, force=force)
 
 
-@task(
+@dorc_task(
     help={
         "env": ENV_HELP,
         "stack": "universal, infra or pipeline (default: infra)",
@@ -105,9 +120,11 @@ def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force
         "json": "print the outputs as JSON",
     }
 )
-@cli_errors
 def outputs(c, env=None, stack="infra", pipeline=None, layer=None, json=False):
-    """Print a stack's outputs (bucket names, ARNs, repository URLs)."""
+    """Print a stack's outputs (bucket names, ARNs, repository URLs).
+
+    Example: invoke outputs --env preprod --stack infra --json
+    """
     from ..deploy.automation.commands import outputs_stack, real_seams, run_outputs
     from ..deploy.automation.render import print_outputs
     from ..errors import DeployError

@@ -11,11 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from invoke import task
-
-from ..cli import cli_errors
 from ..errors import DorcError, ExecutionFailed
 from ..project import Project
+from .declare import dorc_task
 
 _EVENT = "the input event: inline JSON, or @file.json (default: {})"
 _LAYER = "the pipeline's layer (may be left out when the name is unique)"
@@ -33,6 +31,26 @@ def _early_aws(project: Project):  # noqa: ANN202 - an EmbeddedAWS, a context ma
     return aws.start_now() if code_mentions_aws(project) else aws
 
 
+def _require_valid(project: Project, layer: str, name: str) -> None:
+    from ..validation.project import require_valid
+
+    require_valid(project, [(layer, name)])
+
+
+def _check_output(output: str | None) -> None:
+    """Refuse an --output the run could not write, before the run, not after it."""
+    if not output:
+        return
+    folder = Path(output).expanduser().parent
+    if not folder.is_dir():
+        raise DorcError(
+            f"--output {output}: the folder {_relative(folder)}/ does not exist; nothing was run.",
+            f"create it first (mkdir -p {_relative(folder)}) or write to an existing folder",
+        )
+    if Path(output).is_dir():
+        raise DorcError(f"--output {output} is a folder; nothing was run.", "give a file name, e.g. --output result.json")
+
+
 def _relative(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -40,7 +58,7 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline to run, e.g. census",
         "layer": _LAYER,
@@ -49,18 +67,22 @@ def _relative(path: Path) -> str:
         "env": _ENV,
     }
 )
-@cli_errors
 def run(c, pipeline, layer=None, event=None, output=None, env=None):
-    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto)."""
+    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto).
+
+    Example: invoke run census --layer raw --event '{"year": 2024}'
+    """
     project = Project.find()
+    _check_output(output)
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole, lambda_cause
+        from ..local.console import RunConsole, failure_summary
         from ..local.runner import run_pipeline
         from ..local.session import LocalSettings
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
+        _require_valid(project, layer, name)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
 
@@ -79,18 +101,16 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     console.line(f"Holding store: {_relative(done.holding_path)}/ ('invoke local-reset' clears it)")
     if not execution.succeeded:
         console.failure_details(execution.cause)
-        message, _ = lambda_cause(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
-            f"{layer}/{name} {execution.status.value}{where}: {execution.error}"
-            + (f": {message}" if message else ""),
+            f"{layer}/{name} {execution.status.value}{where}: {failure_summary(execution.error, execution.cause)}",
             done.fix or "fix the handler and run again; what earlier states wrote is still in the holding store",
         )
     console.line("Output:")
     console.output(execution.output)
 
 
-@task(
+@dorc_task(
     help={
         "function": "the function to call, e.g. clean",
         "pipeline": "its pipeline",
@@ -99,18 +119,21 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         "env": _ENV,
     }
 )
-@cli_errors
 def call(c, function, pipeline, layer=None, event=None, env=None):
-    """Call one function's handler locally, as its pipeline would (same context and embedded AWS)."""
+    """Call one function's handler locally, as its pipeline would (same context and embedded AWS).
+
+    Example: invoke call validate census --layer raw --event @event.json
+    """
     project = Project.find()
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole
+        from ..local.console import RunConsole, failure_summary
         from ..local.runner import call_function
         from ..local.session import LocalSession, LocalSettings
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
+        _require_valid(project, layer, name)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
 
@@ -121,11 +144,20 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
                          f"in {record.duration * 1000:.1f} ms")
 
         with LocalSession(settings, aws=aws) as session:
-            result = call_function(session, layer, name, function, payload, recorder=show)
+            try:
+                result = call_function(session, layer, name, function, payload, recorder=show)
+            except ExecutionFailed as failed:
+                if failed.cause is None:
+                    raise
+                console.failure_details(failed.cause)  # rendered as 'invoke run' renders it
+                raise ExecutionFailed(
+                    f"{layer}/{name}: {function} failed: {failure_summary(failed.error, failed.cause)}",
+                    "fix the handler and call it again",
+                ) from None
     console.output(result)
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline to draw",
         "layer": _LAYER,
@@ -133,9 +165,11 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
         "output": "file to write (default: stdout for text, <pipeline>.<format> for pictures)",
     }
 )
-@cli_errors
 def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002 - the option's name
-    """Draw a pipeline's state machine from the same ASL that deploy uploads."""
+    """Draw a pipeline's state machine from the same ASL that deploy uploads.
+
+    Example: invoke graph census --layer raw --format svg --output census.svg
+    """
     from ..asl import NamingResolver, build_state_machine
     from ..local.graph_render import FORMATS, render
     from ..local.session import LocalSettings
@@ -145,7 +179,9 @@ def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002
     if format not in FORMATS:
         raise DorcError(f"Unknown format {format!r}.", f"use one of: {', '.join(FORMATS)}")
     project = Project.find()
+    _check_output(output)
     layer, name = project.resolve_pipeline(pipeline, layer)
+    _require_valid(project, layer, name)
     settings = LocalSettings.of(project)
     definition = load_definition(project.pipeline_dir(layer, name), project)
     resolver = NamingResolver(settings.naming, settings.region, settings.account, layer, name)
@@ -158,10 +194,12 @@ def graph(c, pipeline, layer=None, format="mermaid", output=None):  # noqa: A002
     print(f"Wrote {_relative(target)}")
 
 
-@task(help={"yes": "do not ask for confirmation"})
-@cli_errors
+@dorc_task(help={"yes": "do not ask for confirmation"})
 def local_reset(c, yes=False):
-    """Delete the local holding store (.dorc/local/) that local runs keep between runs."""
+    """Delete the local holding store (.dorc/local/) that local runs keep between runs.
+
+    Example: invoke local-reset --yes
+    """
     from ..local.holding_store import HoldingStore
 
     store = HoldingStore.of_project(Project.find().root)
@@ -184,10 +222,12 @@ def local_reset(c, yes=False):
     print(f"Deleted {where}/ ({len(objects)} objects).")
 
 
-@task(help={"clear": "remove every environment (the next run builds what it needs again)"})
-@cli_errors
+@dorc_task(help={"clear": "remove every environment (the next run builds what it needs again)"})
 def local_envs(c, clear=False):
-    """List the Python environments local runs built for the pipelines (.dorc/envs/); --clear removes them."""
+    """List the Python environments local runs built for the pipelines (.dorc/envs/); --clear removes them.
+
+    Example: invoke local-envs --clear
+    """
     import time
 
     from ..local.sandbox import environments

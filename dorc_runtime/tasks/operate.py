@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
-
-from ..cli import cli_errors
+from .declare import dorc_task
 
 ENV_HELP = "environment the pipeline is deployed to (default: DORC_ENVIRONMENT)"
 LAYER_HELP = "the pipeline's layer (needed only when the name is in several layers)"
@@ -33,7 +31,7 @@ def _seams():
     return OperateSeams(Console())
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline to run",
         "layer": LAYER_HELP,
@@ -42,9 +40,11 @@ def _seams():
         "wait": "follow the execution state by state; exit code from its final status",
     }
 )
-@cli_errors
 def start(c, pipeline, layer=None, env=None, event=None, wait=False):
-    """Start an execution of a deployed pipeline's state machine."""
+    """Start an execution of a deployed pipeline's state machine.
+
+    Example: invoke start census --layer raw --env prod --wait
+    """
     from pathlib import Path
 
     from ..events import parse_event
@@ -55,19 +55,21 @@ def start(c, pipeline, layer=None, env=None, event=None, wait=False):
     run_start(target, payload, _seams(), wait=wait)
 
 
-@task(
+@dorc_task(
     help={"pipeline": "the pipeline", "layer": LAYER_HELP, "env": ENV_HELP, "limit": "how many (default 10)"}
 )
-@cli_errors
 def executions(c, pipeline, layer=None, env=None, limit=10):
-    """List a deployed pipeline's recent executions with status and duration."""
+    """List a deployed pipeline's recent executions with status and duration.
+
+    Example: invoke executions census --layer raw --env prod --limit 5
+    """
     from ..operate import run_executions
 
     _, target = _target(pipeline, layer, env)
     run_executions(target, _seams(), limit=int(limit))
 
 
-@task(
+@dorc_task(
     help={
         "function": "the function whose logs to show",
         "pipeline": "its pipeline",
@@ -76,9 +78,11 @@ def executions(c, pipeline, layer=None, env=None, limit=10):
         "since": "how far back: 30m, 1h, 2d, 1w (default 1h)",
     }
 )
-@cli_errors
 def logs(c, function, pipeline, layer=None, env=None, since="1h"):
-    """Print a deployed function's CloudWatch logs."""
+    """Print a deployed function's CloudWatch logs.
+
+    Example: invoke logs validate census --layer raw --env prod --since 30m
+    """
     from ..operate import run_logs
     from ..operate.commands import check_function
 

@@ -5,12 +5,10 @@ Thin wiring; Pulumi is imported inside the body so ``invoke --list`` stays fast.
 
 from __future__ import annotations
 
-from invoke import task
-
-from ..cli import cli_errors
+from .declare import dorc_task
 
 
-@task(
+@dorc_task(
     help={
         "env": "environment to plan (a key of ENVIRONMENTS in project_settings.py)",
         "pipeline": "only this pipeline's resources (universal and infra still run, for their outputs)",
@@ -18,9 +16,11 @@ from ..cli import cli_errors
         "output": "also write the plan as JSON, with every state machine and IAM policy document",
     }
 )
-@cli_errors
 def plan(c, env, pipeline=None, layer=None, output=None):
-    """List every resource deploy would create (no cloud, no credentials, no Pulumi CLI)."""
+    """List every resource deploy would create (no cloud, no credentials, no Pulumi CLI).
+
+    Example: invoke plan prod --output plan.json
+    """
     from pathlib import Path
 
     from rich.console import Console
@@ -28,8 +28,12 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     from ..deploy.plan import plan_project
     from ..deploy.plan_view import print_plan, summary, write_json
     from ..project import Project
+    from ..validation.project import require_valid
 
-    result = plan_project(Project.find().root, env, layer=layer, pipeline=pipeline)
+    project = Project.find()
+    # the same refusal, with the same lines, as 'invoke validate' (and run and deploy)
+    require_valid(project, [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines())
+    result = plan_project(project.root, env, layer=layer, pipeline=pipeline)
     console = Console()
     print_plan(console, result)
     console.print(summary(result))

@@ -8,11 +8,11 @@ Import-light on purpose (no Pulumi, boto3 or moto): these run often and must sta
 
 from __future__ import annotations
 
-from invoke import task
+import sys
 
-from ..cli import cli_errors
 from ..errors import DefinitionError, DorcError
 from ..project import Project
+from .declare import dorc_task
 
 
 def _created(paths: list[str]) -> None:
@@ -20,10 +20,12 @@ def _created(paths: list[str]) -> None:
         print(f"  created {path}" if not path.endswith("__main__.py") else f"  updated {path}")
 
 
-@task(help={"name": "the new layer's name, e.g. curated"})
-@cli_errors
+@dorc_task(help={"name": "the new layer's name, e.g. curated"})
 def new_layer(c, name):
-    """Create the layer folder src/<name>/ (pipelines are grouped by layer)."""
+    """Create the layer folder src/<name>/ (pipelines are grouped by layer).
+
+    Example: invoke new-layer curated
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -32,7 +34,7 @@ def new_layer(c, name):
     _created(paths)
 
 
-@task(
+@dorc_task(
     help={
         "name": "the new pipeline's name, e.g. census",
         "layer": "its layer (may be left out when the project has one layer)",
@@ -40,9 +42,11 @@ def new_layer(c, name):
         "description": "one line saying what the pipeline does",
     }
 )
-@cli_errors
 def new_pipeline(c, name, layer=None, functions="", description=""):
-    """Create src/<layer>/<name>/ with its definition, stacks, requirements, functions and tests."""
+    """Create src/<layer>/<name>/ with its definition, stacks, requirements, functions and tests.
+
+    Example: invoke new-pipeline weather --layer raw --functions fetch,clean
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -52,7 +56,7 @@ def new_pipeline(c, name, layer=None, functions="", description=""):
     _created(paths)
 
 
-@task(
+@dorc_task(
     help={
         "name": "the new function's name, e.g. clean",
         "pipeline": "the pipeline to add it to",
@@ -61,9 +65,11 @@ def new_pipeline(c, name, layer=None, functions="", description=""):
         "no_wire": "only create the folder and test; you add Function(...) to __main__.py yourself",
     }
 )
-@cli_errors
 def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
-    """Create src/<function>/lambda.py and its test, and wire it into the pipeline's __main__.py."""
+    """Create src/<function>/lambda.py and its test, and wire it into the pipeline's __main__.py.
+
+    Example: invoke new-function enrich census --layer raw --after validate
+    """
     from ..scaffold import operations, writer
 
     project = Project.find()
@@ -73,17 +79,22 @@ def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
     _created(paths)
 
 
-@task(name="list")
-@cli_errors
+@dorc_task(name="list")
 def list_(c):
-    """Show layers, their pipelines and each pipeline's functions in run order."""
+    """Show layers, their pipelines and each pipeline's shape: run order, [parallel | branches],
+    (map) steps and ⇒ hand-offs to other pipelines.
+
+    Example: invoke list
+    """
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
     from ..scaffold.listing import project_listing
 
     project = Project.find()
     tree = Tree(f"[bold]{project.root.name}[/bold]")
+    invalid: list[str] = []
     for layer in project_listing(project):
         branch = tree.add(f"[bold cyan]{layer.name}[/bold cyan]")
         if not layer.pipelines:
@@ -91,37 +102,46 @@ def list_(c):
         for pipeline in layer.pipelines:
             label = f"[bold]{pipeline.name}[/bold]"
             if pipeline.problem:
-                branch.add(f"{label}  [red]invalid: {pipeline.problem}[/red]")
+                branch.add(f"{label}  [red]invalid: {escape(pipeline.problem)}[/red]")
+                invalid.append(f"{layer.name}/{pipeline.name}")
                 continue
             if pipeline.description:
-                label += f"  [dim]{pipeline.description}[/dim]"
-            branch.add(label).add(" → ".join(pipeline.functions))
+                label += f"  [dim]{escape(pipeline.description)}[/dim]"
+            branch.add(label).add(escape(pipeline.shape))
     console = Console()
     if not console.is_terminal:
         # piped or captured: keep whole lines for grep and logs instead of cutting at 80 columns
         console = Console(width=100_000)
     console.print(tree)
+    if invalid:
+        raise DefinitionError(
+            [f"{name} is invalid (shown above)" for name in invalid], "run 'invoke validate' for every problem"
+        )
 
 
-@task
-@cli_errors
+@dorc_task()
 def validate(c):
-    """Check every pipeline, the project settings, stack files and AWS names; list every problem."""
-    from ..validation.project import project_problems
+    """Check every pipeline, the project settings, stack files and AWS names; list every problem.
+
+    Example: invoke validate
+    """
+    from ..validation.project import VALIDATE_FIX, project_problems
 
     project = Project.find()
     problems = project_problems(project)
     if problems:
-        raise DefinitionError(problems, "fix each problem as it says, then run 'invoke validate' again")
+        raise DefinitionError(problems, VALIDATE_FIX)
     count = len(project.all_pipelines())
     print(f"OK: {count} pipeline{'s' if count != 1 else ''} in {len(project.layers())} layers, no problems.")
 
 
-@task(help={"args": "extra pytest arguments, e.g. '-k census -x'"})
-@cli_errors
+@dorc_task(help={"args": "extra pytest arguments, e.g. '-k census -x'"})
 def test(c, args=""):
     """Run the project's tests with pytest: tests/ with dorc's tools, each pipeline's tests/ in
-    that pipeline's own environment (its requirements + requirements-test.txt), as local runs use."""
+    that pipeline's own environment (its requirements + requirements-test.txt), as local runs use.
+
+    Example: invoke test --args '-k census -x'
+    """
     import shlex
 
     from ..local.sandbox.pipeline_tests import test_runs

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from invoke import task
-
-from ..cli import cli_errors
-from ..errors import ExecutionFailed, SubmissionRejected
+from ..errors import DefinitionError, ExecutionFailed, SubmissionRejected
 from ..project import Project
+from .declare import dorc_task
 
 
-@task(
+@dorc_task(
     help={
         "source_id": "regular expression the manifest's whole source_id must match, e.g. 'census_.*_v1'",
         "pipeline": "the pipeline submissions go to",
@@ -25,30 +23,37 @@ from ..project import Project
     },
     iterable=["require"],
 )
-@cli_errors
 def new_route(c, source_id, pipeline, layer=None, require=None):
-    """Add a route to routes.py: submissions whose source_id matches go to this pipeline."""
+    """Add a route to routes.py: submissions whose source_id matches go to this pipeline.
+
+    Example: invoke new-route 'census_.*_v1' census --layer raw --require 'data/.*[.]csv'
+    """
     from ..scaffold import writer
     from ..submissions.scaffold import plan_route
 
     project = Project.find()
-    plan, route, warnings = plan_route(project, source_id, pipeline, layer, list(require or []))
+    plan, route, overlaps = plan_route(project, source_id, pipeline, layer, list(require or []))
+    if overlaps:  # 'invoke validate' rejects these: never write a routes.py it would refuse
+        raise DefinitionError(
+            [f"{overlap}; nothing was changed" for overlap in overlaps],
+            "choose a source_id pattern no earlier route already matches, or edit routes.py by hand",
+        )
     writer.apply(project.root, plan)
     print(f"Route {route.describe()} added to routes.py.")
-    for warning in warnings:
-        print(f"  warning: {warning}")
 
 
-@task(
+@dorc_task(
     help={
         "archive": "the .tar, .tar.gz or .zip to submit",
         "env": "environment whose names to use (default: local, with moto's account)",
     }
 )
-@cli_errors
 def submit(c, archive, env=None):
-    """Submit an archive locally: the dispatcher, then the routed pipeline, on the embedded AWS."""
-    from ..local.console import RunConsole
+    """Submit an archive locally: the dispatcher, then the routed pipeline, on the embedded AWS.
+
+    Example: invoke submit submission.tar.gz
+    """
+    from ..local.console import RunConsole, failure_summary
     from ..submissions.local import submit_locally
 
     project = Project.find()
@@ -65,8 +70,11 @@ def submit(c, archive, env=None):
         print(f"  file s3://{result.holding_bucket}/{key}")
     execution = result.execution
     if not execution.succeeded:
+        console.failure_details(execution.cause)  # rendered as 'invoke run' renders it
+        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
-            f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}: {execution.error}: {execution.cause}",
+            f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}{where}: "
+            f"{failure_summary(execution.error, execution.cause)}",
             "fix the pipeline and submit again",
         )
     console.line(f"Pipeline {outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}. Output:")

@@ -12,12 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..errors import DefinitionError, DorcError
 from ..names import check_name
 from ..naming import Naming
 from ..project import Project, load_definition
+from .handoffs import cycle_problems, handoffs
 from .physical_names import environment_name_problems, pipeline_name_problems
+
+if TYPE_CHECKING:
+    from ..models.definition import PipelineDefinition
+
+VALIDATE_FIX = "fix each problem as it says, then run 'invoke validate' again"
 
 
 @dataclass(frozen=True)
@@ -62,22 +69,24 @@ def _stack_problems(folder: Path, project_name: str, environments: tuple[str, ..
     return problems
 
 
-def _pipeline_problems(project: Project, settings: Settings | None, layer: str, pipeline: str) -> list[str]:
+def _pipeline_problems(
+    project: Project, settings: Settings | None, layer: str, pipeline: str, *, stack_files: bool
+) -> tuple[list[str], PipelineDefinition | None]:
     problems: list[str] = []
-    if settings is not None:
+    if settings is not None and stack_files:
         name = Naming.pipeline_project(settings.slug, layer, pipeline)
         problems += _stack_problems(project.pipeline_dir(layer, pipeline), name, settings.environments, project.root)
     try:
         check_name("pipeline", pipeline)
         definition = load_definition(project.pipeline_dir(layer, pipeline), project)
     except DefinitionError as error:
-        return problems + list(error.problems)
+        return problems + list(error.problems), None
     except DorcError as error:
-        return problems + [f"{layer}/{pipeline}: {error}"]
+        return problems + [f"{layer}/{pipeline}: {error}"], None
     if settings is not None:
         functions = [fn.name for fn in definition.functions]
         problems += pipeline_name_problems(settings.slug, settings.environments, layer, pipeline, functions)
-    return problems
+    return problems, definition
 
 
 Check = Callable[[Project, "Settings | None"], list[str]]
@@ -102,10 +111,26 @@ def _layers_check(project: Project, settings: Settings | None) -> list[str]:
 
 
 def _pipelines_check(project: Project, settings: Settings | None) -> list[str]:
+    return pipelines_problems(project, settings, project.all_pipelines())
+
+
+def pipelines_problems(
+    project: Project, settings: Settings | None, pipelines: list[tuple[str, str]], *, stack_files: bool = True
+) -> list[str]:
+    """Every problem of ``pipelines`` and of the pipelines they hand off to, hand-off cycles included."""
     problems: list[str] = []
-    for layer, pipeline in project.all_pipelines():
-        problems += _pipeline_problems(project, settings, layer, pipeline)
-    return problems
+    definitions: dict[tuple[str, str], PipelineDefinition] = {}
+    pending = list(pipelines)
+    while pending:
+        key = pending.pop(0)
+        if key in definitions or key[1] not in project.pipelines(key[0]):
+            continue  # a hand-off to a missing pipeline is reported by its starter's folder checks
+        found, definition = _pipeline_problems(project, settings, *key, stack_files=stack_files)
+        problems += found
+        if definition is not None:
+            definitions[key] = definition
+            pending += handoffs(definition)
+    return problems + cycle_problems(definitions)
 
 
 def _routes_check(project: Project, settings: Settings | None) -> list[str]:
@@ -118,12 +143,26 @@ def _routes_check(project: Project, settings: Settings | None) -> list[str]:
 CHECKS: tuple[Check, ...] = (_infra_check, _layers_check, _pipelines_check, _routes_check)
 
 
+def _settings_of(project: Project) -> tuple[Settings | None, list[str]]:
+    try:
+        return _settings(project.settings())
+    except DorcError as error:
+        return None, [str(error)]
+
+
+def require_valid(project: Project, pipelines: list[tuple[str, str]]) -> None:
+    """Refuse, with exactly the lines ``invoke validate`` prints, to run, plan or deploy
+    ``pipelines`` (and what they hand off to) while their definitions have problems. Pulumi's
+    stack files are left to the deploy steps, which report them themselves."""
+    settings, problems = _settings_of(project)
+    problems += pipelines_problems(project, settings, pipelines, stack_files=False)
+    if problems:
+        raise DefinitionError(problems, VALIDATE_FIX)
+
+
 def project_problems(project: Project) -> list[str]:
     """Every problem in the project; an empty list means ``invoke validate`` passes."""
-    try:
-        settings, problems = _settings(project.settings())
-    except DorcError as error:
-        settings, problems = None, [str(error)]
+    settings, problems = _settings_of(project)
     for check in CHECKS:
         problems += check(project, settings)
     return problems

@@ -21,12 +21,16 @@ def test_expected_error_becomes_exit_with_message_and_fix():
 def test_several_problems_are_listed_one_per_line():
     @cli_errors
     def body():
-        raise DefinitionError(["raw/census: a is bad", "raw/census: b is bad"])
+        raise DefinitionError(["raw/census: a is bad", "raw/census: b is bad"], "fix each")
 
     with pytest.raises(Exit) as caught:
         body()
-    lines = caught.value.message.splitlines()
-    assert lines[1:] == ["  - raw/census: a is bad", "  - raw/census: b is bad"]
+    assert caught.value.message.splitlines() == [
+        "Error: Found problems:",
+        "  - raw/census: a is bad",
+        "  - raw/census: b is bad",
+        "Fix: fix each",
+    ]
 
 
 def test_unexpected_errors_are_not_hidden():

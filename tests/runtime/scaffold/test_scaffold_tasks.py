@@ -114,8 +114,12 @@ def test_failure_midway_leaves_nothing(project: Path, snapshot, monkeypatch: pyt
         raise OSError("disk full")
 
     monkeypatch.setattr(writer.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(Exit) as caught:
         tasks.new_function(Context(), "clean", pipeline="census", layer="raw")
+    assert caught.value.message == (
+        "Error: Cannot create src/raw/census/__main__.py: disk full (src/raw/census/__main__.py); nothing was "
+        "changed. Fix: move the file in the way, or make the folder writable, then run the command again"
+    )
     assert snapshot(project) == before
 
 

@@ -61,7 +61,7 @@ def test_failure_midway_undoes_everything(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("no space left")
 
     monkeypatch.setattr(writer.os, "link", broken_link)
-    with pytest.raises(OSError):
+    with pytest.raises(ProjectError, match=r"^Cannot create tests/t.py: no space left .*; nothing was changed"):
         apply(tmp_path, Plan(trees={"src/new/p": {"a": "1"}}, files={"tests/t.py": "T"}, edits={"main.py": "new"}))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py"]
     assert (tmp_path / "main.py").read_text() == "old"
