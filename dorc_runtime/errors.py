@@ -82,3 +82,7 @@ class RealAWSRefused(DorcError):
 
 class AwsError(DorcError):
     """An AWS call for a deployed pipeline failed, or found nothing to act on (not deployed yet)."""
+
+
+class UpdateError(DorcError):
+    """``invoke update`` refused to run or could not render a template version: nothing was changed."""
