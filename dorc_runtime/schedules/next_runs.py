@@ -11,7 +11,7 @@ clocks go back runs once, at its first occurrence.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 # A cron whose matches are all skipped wall times (e.g. 01:30 on the spring-forward Sunday only)
@@ -33,8 +33,7 @@ def next_runs(expression: str, timezone: str, now: datetime, count: int = 3) -> 
         return []
     cron = AwsCroniter(expression[len("cron(") : -1])
     zone = ZoneInfo(timezone)
-    # start one hour of wall clock back: after clocks go back, 'now' may sit in the repeated hour
-    wall = now.astimezone(zone).replace(tzinfo=UTC) - timedelta(hours=1)
+    wall = now.astimezone(zone).replace(tzinfo=UTC)  # the zone's wall clock, as aws-croniter wants it
     runs: list[datetime] = []
     for _ in range(MAX_CANDIDATES):
         (found,) = cron.get_next(wall, n=1)

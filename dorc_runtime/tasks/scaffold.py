@@ -80,9 +80,10 @@ def new_function(c, name, pipeline, layer=None, after=None, no_wire=False):
 def list_(c):
     """Show layers, their pipelines and each pipeline's functions in run order."""
     from rich.console import Console
+    from rich.text import Text
     from rich.tree import Tree
 
-    from ..scaffold.listing import project_listing
+    from ..scaffold.listing import project_listing, schedule_line
 
     project = Project.find()
     tree = Tree(f"[bold]{project.root.name}[/bold]")
@@ -97,7 +98,10 @@ def list_(c):
                 continue
             if pipeline.description:
                 label += f"  [dim]{pipeline.description}[/dim]"
-            branch.add(label).add(" → ".join(pipeline.functions))
+            node = branch.add(label)
+            node.add(" → ".join(pipeline.functions))
+            for schedule in pipeline.schedules:
+                node.add(Text(schedule_line(schedule)))
     console = Console()
     if not console.is_terminal:
         # piped or captured: keep whole lines for grep and logs instead of cutting at 80 columns
