@@ -16,7 +16,7 @@ from . import workspace
 from .merge import merge_file
 from .plan import RUNTIME, Action, UpdatePlan, plan_update
 from .record import TemplateRecord, read_record
-from .render import Render, render
+from .render import Render, recorded_source, render
 
 RenderFn = Callable[[str, str | None, dict, Path], Render]
 MARKS = {
@@ -85,7 +85,7 @@ def run_update(
             f"{RECORD} names no template commit: the project was baked from a template folder outside git.",
             "bake from a git checkout (or URL) of dorc next time; meanwhile copy the changes by hand",
         )
-    template = options.template or saved.template
+    template = recorded_source(options.template) if options.template else saved.template
     with tempfile.TemporaryDirectory(prefix="dorc-update-") as scratch:
         base = render_fn(saved.template, base_ref, saved.answers, Path(scratch) / "base")
         theirs = render_fn(template, options.ref, saved.answers, Path(scratch) / "new")

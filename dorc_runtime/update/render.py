@@ -55,6 +55,12 @@ class Render:
     version: str
 
 
+def recorded_source(template: str) -> str:
+    """What ``.dorc-template.json`` keeps: a URL as given, a local folder made absolute (as the hook does)."""
+    path = Path(template).expanduser()
+    return str(path.resolve()) if path.is_dir() else template
+
+
 def cookiecutter_source(template: str) -> str:
     """The template argument for cookiecutter that lets it check out a version."""
     path = Path(template).expanduser()

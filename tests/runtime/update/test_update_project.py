@@ -250,3 +250,18 @@ def test_an_unknown_ref_is_one_clear_error_and_changes_nothing(project: Path) ->
 
     assert "--ref" in error.value.fix
     assert snapshot(project) == before
+
+
+def test_a_template_given_as_a_relative_path_is_recorded_absolute(
+    project: Path, versions: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(versions["template"].parent)
+
+    update(project, template="dorc", ref="main")
+
+    record = json.loads((project / ".dorc-template.json").read_text())
+    assert (record["template"], record["checkout"], record["commit"]) == (
+        str(versions["template"]),
+        "main",
+        versions["new"],
+    )
