@@ -85,9 +85,11 @@ def run_update(
             f"{RECORD} names no template commit: the project was baked from a template folder outside git.",
             "bake from a git checkout (or URL) of dorc next time; meanwhile copy the changes by hand",
         )
+    # both versions from one source: --template also serves when the recorded folder is gone (a
+    # project baked on another machine records that machine's path)
     template = recorded_source(options.template) if options.template else saved.template
     with tempfile.TemporaryDirectory(prefix="dorc-update-") as scratch:
-        base = render_fn(saved.template, base_ref, saved.answers, Path(scratch) / "base")
+        base = render_fn(template, base_ref, saved.answers, Path(scratch) / "base")
         theirs = render_fn(template, options.ref, saved.answers, Path(scratch) / "new")
     ours = workspace.project_files(root, set(base.files) | set(theirs.files))
     plan = plan_update(
