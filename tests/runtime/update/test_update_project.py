@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -156,7 +157,7 @@ def test_update_merges_the_users_edits_marks_conflicts_and_records_the_new_commi
     readme = (project / "README.md").read_text()
     assert "invoke run mine --layer raw   # ours" in readme  # the user's line kept
     assert README_OLD in readme and README_OLDER not in readme  # the template's change applied
-    assert "<<<<<<<" not in readme
+    assert not re.search(r"^(<<<<<<<|=======|>>>>>>>)", readme, re.MULTILINE)  # no conflict markers
     settings = (project / "project_settings.py").read_text()
     assert (
         f"<<<<<<< your project\n{SETTINGS_USER}\n=======\n{SETTINGS_LINE}\n>>>>>>> dorc {versions['new'][:12]}\n"
