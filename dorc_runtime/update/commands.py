@@ -106,6 +106,12 @@ def run_update(
         f"({escape((theirs.commit or options.ref or 'latest')[:12])}):",
         highlight=False,
     )
+    if saved.dirty:
+        console.print(
+            f"Note: the project was baked from uncommitted changes to the template at {base_ref[:12]}; "
+            "where those changes differ from that commit they show up here as your edits.",
+            markup=False,
+        )
     if not plan.changes and not replace:
         console.print("  nothing to change", markup=False)
     print_plan(console, plan, replace)

@@ -22,6 +22,7 @@ class TemplateRecord:
     commit: str | None
     version: str
     answers: dict[str, Any]
+    dirty: bool = False
 
     @property
     def base_ref(self) -> str | None:
@@ -51,4 +52,5 @@ def read_record(root: Path) -> TemplateRecord:
         commit=data.get("commit"),
         version=str(data.get("dorc_runtime_version", "unknown")),
         answers=answers,
+        dirty=bool(data.get("template_dirty", False)),
     )

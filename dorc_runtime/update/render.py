@@ -68,6 +68,8 @@ def cookiecutter_source(template: str) -> str:
         if (path / ".git").exists():
             return f"git+file://{path.resolve()}"
         return str(path.resolve())
+    if template.startswith("file://"):
+        return f"git+{template}"  # cookiecutter guesses git from 'git' in the URL; say it
     return template
 
 

@@ -137,6 +137,7 @@ def test_the_record_names_the_commit_the_project_was_baked_from(versions: dict[s
     record = json.loads((versions["project"] / ".dorc-template.json").read_text())
     assert record["commit"] == versions["old"]
     assert record["template"] == str(versions["template"])
+    assert record["template_dirty"] is False
     assert record["answers"]["include_example"] == "no"
 
 
@@ -266,3 +267,34 @@ def test_a_template_given_as_a_relative_path_is_recorded_absolute(
         "main",
         versions["new"],
     )
+
+
+def test_a_bake_from_uncommitted_template_changes_is_recorded_and_noted(
+    versions: dict[str, object], tmp_path: Path
+) -> None:
+    """The hook records that the commit is only close to what was baked; update says so."""
+    from cookiecutter.main import cookiecutter
+
+    template = tmp_path / "dorc"
+    git(tmp_path, "clone", "-q", str(versions["template"]), str(template))
+    readme = template / SLUG / "README.md"
+    readme.write_text(readme.read_text() + "\nan uncommitted line\n")
+    project = Path(
+        cookiecutter(
+            str(template),
+            no_input=True,
+            output_dir=str(tmp_path / "out"),
+            extra_context={"include_example": "no"},
+        )
+    )
+    record = json.loads((project / ".dorc-template.json").read_text())
+    assert (record["commit"], record["template_dirty"]) == (versions["new"], True)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "baked")
+
+    result, output = update(project, dry_run=True)
+
+    assert "Note: the project was baked from uncommitted changes to the template" in output
+    # the uncommitted line is in the project but not in the commit's render: it looks like a user edit
+    assert result.plan.changes == ()
