@@ -298,3 +298,22 @@ def test_a_bake_from_uncommitted_template_changes_is_recorded_and_noted(
     assert "Note: the project was baked from uncommitted changes to the template" in output
     # the uncommitted line is in the project but not in the commit's render: it looks like a user edit
     assert result.plan.changes == ()
+
+
+def test_the_task_refuses_in_one_line_at_the_cli_edge(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from invoke import MockContext
+    from invoke.exceptions import Exit
+
+    from dorc_runtime.tasks.update import update as update_task
+
+    (project / "notes.txt").write_text("draft\n")
+    monkeypatch.chdir(project)
+
+    with pytest.raises(Exit) as caught:
+        update_task(MockContext())
+
+    assert caught.value.code == 1
+    assert str(caught.value.message) == (
+        "Error: The git tree has uncommitted changes (notes.txt). Fix: commit or stash them first (so the "
+        "update can be reviewed and undone), or pass --allow-dirty"
+    )
