@@ -110,3 +110,7 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+class UpdateError(DorcError):
+    """``invoke update`` refused to run or could not render a template version: nothing was changed."""

@@ -21,6 +21,7 @@ ECR_REPOSITORY_MAX = 256
 LOG_GROUP_MAX = 512
 SNS_TOPIC_MAX = 256
 EVENT_RULE_MAX = 64
+SCHEDULE_NAME_MAX = 64
 SECURITY_GROUP_MAX = 255
 
 LOCAL_ENVIRONMENT = "local"
@@ -157,6 +158,13 @@ class Naming:
 
     def events_role(self, layer: str, pipeline: str) -> str:
         return fit(self._join(layer, pipeline, "events"), IAM_ROLE_NAME_MAX)
+
+    def scheduler_role(self, layer: str, pipeline: str) -> str:
+        return fit(self._join(layer, pipeline, "scheduler"), IAM_ROLE_NAME_MAX)
+
+    def schedule(self, layer: str, pipeline: str, kind: str) -> str:
+        """An EventBridge Scheduler schedule (in the account's 'default' schedule group)."""
+        return fit(self._join(layer, pipeline, kind), SCHEDULE_NAME_MAX)
 
     def lambda_log_group(self, layer: str, pipeline: str, function: str) -> str:
         return _lambda_log_group(self.lambda_function(layer, pipeline, function))

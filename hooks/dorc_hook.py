@@ -95,18 +95,26 @@ def template_source(context: dict[str, object]) -> str:
     return str(path.resolve()) if template and path.is_dir() else template
 
 
-def template_commit(repo_dir: Path) -> str | None:
-    if not (repo_dir / ".git").exists():
-        return None
+def _git(repo_dir: Path, *args: str) -> str | None:
     import subprocess
 
     try:
-        result = subprocess.run(
-            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        )
+        result = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    return result.stdout.strip() or None
+    return result.stdout.strip()
+
+
+def template_commit(repo_dir: Path) -> str | None:
+    """The template's git commit: what ``invoke update`` re-renders as the project's base."""
+    if not (repo_dir / ".git").exists():
+        return None
+    return _git(repo_dir, "rev-parse", "HEAD") or None
+
+
+def template_dirty(repo_dir: Path) -> bool:
+    """Whether the template had uncommitted changes: the commit then does not render this project."""
+    return (repo_dir / ".git").exists() and bool(_git(repo_dir, "status", "--porcelain", "--untracked-files=no"))
 
 
 def runtime_version(repo_dir: Path) -> str:
@@ -158,6 +166,7 @@ def finish(context: dict[str, object], repo_dir: Path, project_dir: Path) -> int
         template=template_source(context),
         checkout=context.get("_checkout"),
         commit=template_commit(repo_dir),
+        dirty=template_dirty(repo_dir),
         version=runtime_version(repo_dir),
         answers=answers_of(context),
     )

@@ -21,6 +21,7 @@ UNIVERSAL = UniversalConfig(
 {%- endfor %}
     ),
     python_version={{ cookiecutter.python_version | tojson }},
+    timezone="UTC",  # IANA zone of cron triggers that name none, e.g. "Europe/London"
 )
 
 ENVIRONMENTS: dict[str, Config] = {

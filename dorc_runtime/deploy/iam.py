@@ -145,6 +145,11 @@ def events_policy(state_machine_arn: str) -> Policy:
     return document(statement("StartPipeline", ["states:StartExecution"], state_machine_arn))
 
 
+def scheduler_policy(state_machine_arn: str) -> Policy:
+    """The role EventBridge Scheduler uses for a pipeline's zoned schedules: start that one state machine."""
+    return document(statement("StartPipelineOnSchedule", ["states:StartExecution"], state_machine_arn))
+
+
 # -- resource policies --------------------------------------------------------------------------------
 def tls_only_bucket_policy(bucket_arn: str) -> Policy:
     """Deny every request to the bucket that does not use TLS."""

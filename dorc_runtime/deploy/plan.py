@@ -44,6 +44,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
     "aws:sfn/stateMachine:StateMachine": ("type",),
     "aws:cloudwatch/eventRule:EventRule": ("scheduleExpression", "state"),
+    "aws:scheduler/schedule:Schedule": ("scheduleExpression", "scheduleExpressionTimezone", "state"),
     "aws:cloudwatch/eventTarget:EventTarget": ("arn",),
     "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
     "aws:sns/topicSubscription:TopicSubscription": ("protocol", "endpoint"),

@@ -7,6 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from ..names import ACCOUNT_PATTERN, REGION_PATTERN, check_environment, check_slug
+from ..schedules.zones import DEFAULT_TIMEZONE, check_timezone
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays):
@@ -33,6 +34,9 @@ class UniversalConfig(BaseModel):
     account: str | None = Field(default=None, description="12-digit AWS account id (or AWS_ACCOUNT)")
     environments: tuple[str, ...] = ("preprod", "prod")
     python_version: str = "3.12"
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE, description="IANA zone of cron triggers that name none, e.g. 'Europe/London'"
+    )
 
     @field_validator("account", mode="before")
     @classmethod
@@ -63,6 +67,11 @@ class UniversalConfig(BaseModel):
         if value not in SUPPORTED_PYTHON:
             raise ValueError(f"Lambda Python {value!r} is not supported; choose one of {SUPPORTED_PYTHON}")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -122,13 +122,15 @@ class Function(BaseModel):
 
 
 class CronTrigger(BaseModel):
-    """Start the pipeline on a schedule: AWS's six-field cron (or rate) expression."""
+    """Start the pipeline on a schedule: AWS's six-field cron (or rate) expression, evaluated in
+    ``timezone`` (an IANA name; default: the project's ``UniversalConfig.timezone``, UTC)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     expression: str = Field(description="e.g. 'cron(0 6 * * ? *)', '0 6 * * ? *' or 'rate(1 day)'")
     input: dict[str, object] = Field(default_factory=dict)
     enabled: bool = True
+    timezone: str | None = Field(default=None, description="e.g. 'Europe/London'; cron expressions only")
 
     def __init__(self, expression: str | None = None, /, **data: object) -> None:
         # CronTrigger("cron(0 6 * * ? *)") reads best; the keyword form stays valid too.
@@ -142,6 +144,22 @@ class CronTrigger(BaseModel):
         from ..validation.cron import schedule_expression
 
         return schedule_expression(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        from ..schedules import check_timezone
+
+        return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _zone_needs_cron(self) -> CronTrigger:
+        if self.timezone is not None and not self.expression.startswith("cron("):
+            raise ValueError(
+                f"timezone={self.timezone!r} applies to cron() expressions; {self.expression} runs at the same "
+                "interval in every zone, so drop timezone"
+            )
+        return self
 
 
 class S3Trigger(BaseModel):

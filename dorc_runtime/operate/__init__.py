@@ -1,7 +1,7 @@
 """Operating deployed pipelines with boto3: start (and follow) executions, list them, read logs."""
 
 from .aws import AwsClients
-from .commands import OperateSeams, run_executions, run_logs, run_start
+from .commands import OperateSeams, run_executions, run_logs, run_redrive, run_start
 from .executions import ExecutionSummary
 from .history import HistoryReader, StateProgress, StepStatus
 from .logs import parse_since
@@ -19,5 +19,6 @@ __all__ = [
     "resolve",
     "run_executions",
     "run_logs",
+    "run_redrive",
     "run_start",
 ]

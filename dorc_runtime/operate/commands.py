@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from ..errors import ExecutionFailed, ProjectError, did_you_mean
 from ..project import Project
-from . import executions, logs, render
+from . import executions, logs, redrive, render
 from .aws import AwsClients
 from .target import DeployedPipeline, account_id
 
@@ -43,6 +43,13 @@ def run_start(
     summary = executions.follow(
         clients.sfn, arn, lambda step: render.print_step(seams.console, step), seams.sleep, seams.poll_seconds
     )
+    return finished(target, name, summary, seams)
+
+
+def finished(
+    target: DeployedPipeline, name: str, summary: executions.ExecutionSummary, seams: OperateSeams
+) -> executions.ExecutionSummary:
+    """Print the final status of a followed execution; raise unless it succeeded."""
     render.print_final(seams.console, summary)
     if summary.status != executions.FINAL_OK:
         detail = (
@@ -51,9 +58,51 @@ def run_start(
         raise ExecutionFailed(
             f"Execution {name} ended {summary.status}{detail}.",
             f"see the function logs: 'invoke logs --function <name> --pipeline {target.pipeline} "
-            f"--layer {target.layer} --env {target.environment} --since 1h'",
+            f"--layer {target.layer} --env {target.environment} --since 1h', or redrive it again: "
+            f"'invoke redrive {target.pipeline} --layer {target.layer} --env {target.environment}'",
         )
     return summary
+
+
+def run_redrive(
+    target: DeployedPipeline,
+    seams: OperateSeams,
+    execution: str | None = None,
+    wait: bool = False,
+    express: bool = False,
+) -> executions.ExecutionSummary:
+    """Redrive the latest unsuccessful (or the named) execution; with ``wait``, follow it."""
+    if express:
+        redrive.refuse_express(target)
+    clients = seams.clients(target.region)
+    account = account_id(clients, target.expected_account)
+    if execution:
+        arn = redrive.named_execution_arn(target, account, execution)
+    else:
+        arn = redrive.latest_unsuccessful(clients.sfn, target, account)
+    summary = redrive.check_redrivable(
+        redrive.describe_for_redrive(clients.sfn, target, arn), target, seams.now()
+    )
+    last = redrive.last_event_id(clients.sfn, arn) if wait else 0
+    redrive.redrive(clients.sfn, summary)
+    seams.console.print(
+        f"Redriving [bold]{escape(summary.name)}[/] on {escape(target.state_machine_name)} from where it "
+        f"{summary.status.lower().replace('_', ' ')}"
+        + (f" ({escape(summary.error)})" if summary.error else ""),
+        highlight=False,
+    )
+    seams.console.print(f"  {summary.arn}", markup=False, highlight=False)
+    if not wait:
+        return summary
+    followed = executions.follow(
+        clients.sfn,
+        arn,
+        lambda step: render.print_step(seams.console, step),
+        seams.sleep,
+        seams.poll_seconds,
+        after_event=last,
+    )
+    return finished(target, summary.name, followed, seams)
 
 
 def run_executions(

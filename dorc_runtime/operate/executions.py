@@ -91,10 +91,12 @@ def follow(
     on_progress: Callable[[StateProgress], None],
     sleep: Callable[[float], None] = time.sleep,
     poll_seconds: float = POLL_SECONDS,
+    after_event: int = 0,
 ) -> ExecutionSummary:
-    """Poll until the execution ends, reporting each state's progress once, in order."""
+    """Poll until the execution ends, reporting each state's progress once, in order (events up
+    to ``after_event`` are skipped: a redriven execution keeps its earlier history)."""
     reader = HistoryReader()
-    seen = 0
+    seen = after_event
     while True:
         summary = describe(sfn, arn)
         # history is re-read from the start each poll; event ids only grow, so skip what was shown

@@ -54,12 +54,22 @@ def example_targets(layers: list[str]) -> list[tuple[str, str, str]]:
     return [(raw, layers[0], EXAMPLE), (processed, layers[1], EXAMPLE)]
 
 
-def record(template: str, checkout: str | None, commit: str | None, version: str, answers: Mapping[str, str]) -> str:
-    """The ``.dorc-template.json`` that lets the project be updated from a newer template."""
+def record(
+    template: str,
+    checkout: str | None,
+    commit: str | None,
+    version: str,
+    answers: Mapping[str, str],
+    dirty: bool = False,
+) -> str:
+    """The ``.dorc-template.json`` that lets the project be updated from a newer template:
+    ``commit`` is re-rendered as the base of a later update; ``template_dirty`` says the template
+    had uncommitted changes, so that base is only close to what was baked."""
     data = {
         "template": template,
         "checkout": checkout,
         "commit": commit,
+        "template_dirty": dirty,
         "dorc_runtime_version": version,
         "answers": dict(answers),
     }

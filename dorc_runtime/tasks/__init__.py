@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from . import deploy, local, operate, plan, scaffold, submissions
+from . import deploy, local, operate, plan, scaffold, submissions, update
 
 namespace = Collection()
-for _module in (scaffold, local, plan, deploy, operate, submissions):
+for _module in (scaffold, local, plan, deploy, operate, submissions, update):
     for _task in _module.TASKS:
         namespace.add_task(_task)
 

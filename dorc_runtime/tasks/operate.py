@@ -90,4 +90,23 @@ def logs(c, function, pipeline, layer=None, env=None, since="1h"):
     run_logs(target, check_function(project, target, function), since, _seams())
 
 
-TASKS = [start, executions, logs]
+@task(
+    help={
+        "pipeline": "the pipeline whose execution to redrive",
+        "layer": LAYER_HELP,
+        "env": ENV_HELP,
+        "execution": "the execution's name (default: the latest failed, timed-out or aborted one)",
+        "wait": "follow the redriven execution state by state; exit code from its final status",
+    }
+)
+@cli_errors
+def redrive(c, pipeline, layer=None, env=None, execution=None, wait=False):
+    """Redrive a failed execution on AWS: it continues from the failed state, earlier states are not re-run."""
+    from ..operate import run_redrive
+
+    project, target = _target(pipeline, layer, env)
+    express = project.load(target.layer, target.pipeline).type == "EXPRESS"
+    run_redrive(target, _seams(), execution=execution, wait=wait, express=express)
+
+
+TASKS = [start, executions, logs, redrive]

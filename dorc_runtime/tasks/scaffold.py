@@ -88,9 +88,10 @@ def list_(c):
     """
     from rich.console import Console
     from rich.markup import escape
+    from rich.text import Text
     from rich.tree import Tree
 
-    from ..scaffold.listing import project_listing
+    from ..scaffold.listing import project_listing, schedule_line
 
     project = Project.find()
     tree = Tree(f"[bold]{project.root.name}[/bold]")
@@ -107,7 +108,10 @@ def list_(c):
                 continue
             if pipeline.description:
                 label += f"  [dim]{escape(pipeline.description)}[/dim]"
-            branch.add(label).add(escape(pipeline.shape))
+            node = branch.add(label)
+            node.add(escape(pipeline.shape))
+            for schedule in pipeline.schedules:
+                node.add(Text(schedule_line(schedule)))
     console = Console()
     if not console.is_terminal:
         # piped or captured: keep whole lines for grep and logs instead of cutting at 80 columns

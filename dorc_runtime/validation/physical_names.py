@@ -35,6 +35,7 @@ IAM_ROLE = Rule("IAM role", re.compile(r"[\w+=,.@-]+"), 1, 64)
 ECR = Rule("ECR repository", re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"), 2, 256)
 LOG_GROUP = Rule("log group", re.compile(r"[.\-_/#A-Za-z0-9]+"), 1, 512)
 EVENT_RULE = Rule("EventBridge rule", re.compile(r"[.\-_A-Za-z0-9]+"), 1, 64)
+SCHEDULE = Rule("EventBridge Scheduler schedule", re.compile(r"[0-9a-zA-Z\-_.]+"), 1, 64)
 BUCKET = Rule("S3 bucket", re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]"), 3, 63)
 SNS_TOPIC = Rule("SNS topic", re.compile(r"[A-Za-z0-9_-]+"), 1, 256)
 
@@ -48,6 +49,8 @@ def _checks(naming: Naming, layer: str, pipeline: str, functions: Iterable[str])
         (IAM_ROLE, lambda: naming.lambda_role(layer, pipeline)),
         (IAM_ROLE, lambda: naming.state_machine_role(layer, pipeline)),
         (IAM_ROLE, lambda: naming.events_role(layer, pipeline)),
+        (IAM_ROLE, lambda: naming.scheduler_role(layer, pipeline)),
+        (SCHEDULE, lambda: naming.schedule(layer, pipeline, "cron-0")),
         (LOG_GROUP, lambda: naming.state_machine_log_group(layer, pipeline)),
         (EVENT_RULE, lambda: naming.failure_rule(layer, pipeline)),
     ]

@@ -70,13 +70,15 @@ def test_every_name_fits_aws(slug: str, env: str) -> None:
         # Lambda's model allows 140 characters because it also accepts ARNs; a bare name is 64.
         assert_fits(naming.lambda_function(layer, pipeline, function), "lambda", "CreateFunction", "FunctionName", LAMBDA_NAME_MAX)
         assert_fits(naming.state_machine(layer, pipeline), "stepfunctions", "CreateStateMachine", "name")
-        for role in (naming.lambda_role, naming.state_machine_role, naming.events_role):
+        for role in (naming.lambda_role, naming.state_machine_role, naming.events_role, naming.scheduler_role):
             assert_fits(role(layer, pipeline), "iam", "CreateRole", "RoleName")
         assert_fits(naming.ecr_repository(layer, pipeline, function), "ecr", "CreateRepository", "repositoryName")
         assert_fits(naming.lambda_log_group(layer, pipeline, function), "logs", "CreateLogGroup", "logGroupName")
         assert_fits(naming.state_machine_log_group(layer, pipeline), "logs", "CreateLogGroup", "logGroupName")
         for kind in ("cron-0", "s3-12", "failed"):
             assert_fits(naming.trigger_rule(layer, pipeline, kind), "events", "PutRule", "Name")
+        for kind in ("cron-0", "cron-12"):
+            assert_fits(naming.schedule(layer, pipeline, kind), "scheduler", "CreateSchedule", "Name")
     assert_fits(naming.dispatcher_function(), "lambda", "CreateFunction", "FunctionName", LAMBDA_NAME_MAX)
     assert_fits(naming.dispatcher_role(), "iam", "CreateRole", "RoleName")
     assert_fits(naming.dispatcher_log_group(), "logs", "CreateLogGroup", "logGroupName")

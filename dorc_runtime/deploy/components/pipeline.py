@@ -23,6 +23,7 @@ from ..images import PackageInputs, package_inputs
 from ..packaging import PACKAGER
 from ..publish.assets import image_asset
 from .events import failure_pattern, s3_object_created_pattern
+from .schedules import zoned_schedules, zoned_triggers
 
 DORC_ENV_PREFIX = ENV_ENVIRONMENT.split("_")[0] + "_"  # "DORC_": reserved for dorc's own variables
 STANDARD_LOG_LEVEL = "ERROR"
@@ -271,9 +272,21 @@ class Pipeline(pulumi.ComponentResource):
     # -- EventBridge --------------------------------------------------------------------------------
     def _triggers(self) -> list[aws.cloudwatch.EventRule]:
         triggers = self.definition.triggers
-        if not triggers:
+        naming, ctx = self.context.naming, self.context
+        zoned = zoned_triggers(self.definition, ctx.universal.timezone, naming)
+        self.schedules = zoned_schedules(
+            self,
+            zoned,
+            naming.scheduler_role(self.layer, self.pipeline),
+            ctx.account,
+            self.state_machine_arn,
+            self.state_machine.arn,
+            self.tags,
+            f"{self.layer}/{self.pipeline}",
+        )
+        scheduled = {z.index for z in zoned}
+        if len(scheduled) == len(triggers):
             return []
-        naming = self.context.naming
         role, role_policy = self._role(
             "events-role",
             naming.events_role(self.layer, self.pipeline),
@@ -282,6 +295,8 @@ class Pipeline(pulumi.ComponentResource):
         )
         rules = []
         for index, trigger in enumerate(triggers):
+            if index in scheduled:
+                continue
             kind = "cron" if isinstance(trigger, CronTrigger) else "s3"
             logical = f"trigger-{kind}-{index}"
             rule_args: dict = {"name": naming.trigger_rule(self.layer, self.pipeline, f"{kind}-{index}")}

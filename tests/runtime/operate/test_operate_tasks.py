@@ -43,5 +43,5 @@ def test_logs_of_an_unknown_function(in_project):
 
 
 def test_tasks_are_exported_with_help():
-    assert [t.name for t in operate_tasks.TASKS] == ["start", "executions", "logs"]
+    assert [t.name for t in operate_tasks.TASKS] == ["start", "executions", "logs", "redrive"]
     assert all(t.help and t.__doc__ for t in operate_tasks.TASKS)
