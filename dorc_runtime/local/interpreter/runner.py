@@ -31,6 +31,7 @@ LOCAL_STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:lo
 
 ContextFactory = Callable[[str, float | None], Any]
 EventCallback = Callable[[HistoryEvent], None]
+EnterCallback = Callable[[str, str, float], None]  # (scope label, state name, time.time())
 StartExecution = Callable[[str, Any], Execution]
 
 
@@ -82,6 +83,8 @@ class Run:
         state_machine_arn: str = LOCAL_STATE_MACHINE_ARN,
         name: str | None = None,
         record_iterations: bool = False,
+        on_enter: EnterCallback | None = None,
+        reuse: Mapping[str, Mapping[int, Any]] | None = None,
     ) -> None:
         self.handlers = handlers
         self.by_name = {arn.rsplit(":function:", 1)[-1].split(":")[0]: fn for arn, fn in handlers.items()}
@@ -97,6 +100,9 @@ class Run:
         self.execution_arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{self.name}"
         self.sm_name = sm_name
         self.record_iterations = record_iterations
+        self.on_enter = on_enter
+        # resume: results of a top-level Parallel's branches / Map's iterations that already succeeded
+        self.reuse = reuse or {}
         self.history: list[HistoryEvent] = []
         self.started = time.time()
         self.deadline: float | None = None
@@ -110,6 +116,7 @@ class Run:
             "state_machines": self.state_machines,
             "start_execution": self.start_callback,
             "record_iterations": self.record_iterations,
+            "on_enter": self.on_enter,
         }
 
     # -- the state loop -------------------------------------------------------------------------
@@ -122,6 +129,8 @@ class Run:
                 raise _Cancelled()
             if deadline is not None and time.monotonic() > deadline:
                 raise _ExecutionTimedOut()
+            if self.on_enter is not None and scope.record:
+                self.on_enter(scope.label, name, time.time())
             data, name = states[name].execute(self, scope, data)
         return data
 
@@ -213,6 +222,8 @@ class Run:
     def run_parallel(self, scope: Scope, state: Parallel, data: Any) -> list[Any]:
         scopes = [Scope(f"{state.name}[{i}]", scope, scope.record) for i in range(len(state.branches))]
         jobs = [(lambda m=m, s=s: self.run_machine(m, data, s)) for m, s in zip(state.branches, scopes, strict=True)]
+        done = self.reuse.get(state.name, {}) if scope.parent is None else {}
+        jobs = [(lambda i=i: done[i]) if i in done else job for i, job in enumerate(jobs)]
         return self._gather(jobs, scopes, len(jobs))
 
     def run_map(self, scope: Scope, state: Map, data: Any, items: list[Any], limit: int) -> list[Any]:
@@ -220,8 +231,11 @@ class Run:
         group = Scope(state.name, scope, record)
         selector = state.item_selector
         started = time.time()
+        done = self.reuse.get(state.name, {}) if scope.parent is None else {}
 
         def job(index: int) -> Any:
+            if index in done:
+                return done[index]
             item = items[index]
             if selector is not None:
                 item = selector.render(data, lambda: self.context_object(state.name, started, 0, (index, items[index])))
@@ -300,7 +314,9 @@ def run_state_machine(
     Options: ``time_scale`` (multiplies retry waits, Wait states and timeouts), ``context_factory
     (function_arn, timeout_seconds)``, ``on_event(HistoryEvent)``, ``state_machines {arn: (definition,
     handlers)}`` and/or ``start_execution(arn, input) -> Execution`` for startExecution.sync:2,
-    ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states).
+    ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states),
+    ``on_enter(scope, state, time)`` before each state runs, ``reuse {state: {index: result}}`` (a
+    top-level Parallel's branches or Map's iterations not to run again: resuming a failed run).
     Raises :class:`UnsupportedConstructError` before running anything the interpreter lacks.
     """
     machine = compile_definition(definition)
