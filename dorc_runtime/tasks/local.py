@@ -47,34 +47,51 @@ def _relative(path: Path) -> str:
         "event": _EVENT,
         "output": "also write {status, output, error, cause, history} as JSON to this file",
         "env": _ENV,
-    }
+        "resume": "resume the latest failed run of this pipeline (or the run id given) from where it failed",
+    },
+    optional=["resume"],
 )
 @cli_errors
-def run(c, pipeline, layer=None, event=None, output=None, env=None):
-    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto)."""
+def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None):
+    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto); recorded in .dorc/runs/."""
     project = Project.find()
     with _early_aws(project) as aws:
         from ..events import parse_event
         from ..local.console import RunConsole, lambda_cause
         from ..local.runner import LocalRun
         from ..local.session import LocalSession, LocalSettings
+        from ..runs.recording import Listeners, Recording, resume_plan
+        from ..runs.store import RunStore
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
+        store = RunStore(project.root)
+        invocations, events = Listeners(console.invocation), Listeners(console.event)
         with LocalSession(settings, aws=aws) as session:
-            local = LocalRun(session, layer, name, recorder=console.invocation)
+            local = LocalRun(session, layer, name, recorder=invocations)
+            plan = resume_plan(store, local, resume) if resume else None
+            recording = Recording.start(store, local, settings, payload, plan)
+            invocations.callbacks.append(recording.recorder.invocation)
+            events.callbacks.append(recording.recorder.exited)
             console.watch(p.asl for p in local.pipelines)
             console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
                          f"holding store s3://{settings.holding_bucket})")
-            execution = local.execute(payload, on_event=console.event)
+            if plan is not None:
+                console.line(plan.describe())
+            execution = local.execute(plan.input if plan else payload, on_event=events, **recording.options())
+            estimate = recording.finish(execution)
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
     console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
+    console.line(f"Recorded as run {recording.id}: 'invoke report {recording.id}' shows it"
+                 + ("" if execution.succeeded else f", 'invoke run {name} --layer {layer} --resume' resumes it"))
+    cost_line = estimate.line() if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
+        console.line(cost_line)
         console.failure_details(execution.cause)
         message, _ = lambda_cause(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
@@ -85,6 +102,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         )
     console.line("Output:")
     console.output(execution.output)
+    console.line(cost_line)
 
 
 @task(
