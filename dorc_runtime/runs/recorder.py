@@ -67,11 +67,11 @@ class RunRecorder:
             "attempt": event.attempt, "started": event.started, "ended": event.ended,
             "input": self.payloads.put(event.input),
             "output": None if event.output is None and event.status != "SUCCEEDED" else self.payloads.put(event.output),
-            "error": event.error, "cause": event.cause, "lines": [], "function": None, "billed_ms": None,
+            "error": event.error, "cause": event.cause, "lines": [], "function": None,
         }
         with self._lock:
             if event.type == "Task":
-                self._attach(item)
+                self._attach(item, getattr(event, "request_id", None))
             if event.status != "RETRYING":
                 self.record["running"].pop(f"{event.scope}/{event.state}", None)
             if len(self.record["events"]) < MAX_EVENTS:
@@ -89,10 +89,15 @@ class RunRecorder:
             self.record["invocations"].append({k: call[k] for k in ("function", "request_id", "duration_ms")})
             self._pending.append(call)
 
-    def _attach(self, item: dict[str, Any]) -> None:
-        arns = self.state_functions.get(item["state"], set())
-        window = [c for c in self._pending if c["function"] in arns
-                  and item["started"] - MATCH_SLACK_SECONDS <= c["at"] <= item["ended"] + MATCH_SLACK_SECONDS]
+    def _attach(self, item: dict[str, Any], request_id: str | None) -> None:
+        """Give a Task attempt its handler's lines and billed duration: by Lambda request id, or
+        (a runner that does not report it) by function and time."""
+        if request_id is not None:
+            window = [c for c in self._pending if c["request_id"] == request_id]
+        else:
+            arns = self.state_functions.get(item["state"], set())
+            window = [c for c in self._pending if c["function"] in arns
+                      and item["started"] - MATCH_SLACK_SECONDS <= c["at"] <= item["ended"] + MATCH_SLACK_SECONDS]
         if not window:
             return
         call = min(window, key=lambda c: abs(c["at"] - item["ended"]))

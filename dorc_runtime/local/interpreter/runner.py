@@ -35,6 +35,10 @@ EnterCallback = Callable[[str, str, float], None]  # (scope label, state name, t
 StartExecution = Callable[[str, Any], Execution]
 
 
+# the Lambda request id of the Task attempt running on this thread, for its history event
+_attempt = threading.local()
+
+
 class _Cancelled(Exception):
     """A sibling branch or iteration failed: stop at the next state boundary."""
 
@@ -138,8 +142,9 @@ class Run:
                status: str, err: StatesError | None) -> None:
         if not scope.record:
             return
+        request_id = _attempt.__dict__.pop("request_id", None) if state.type == "Task" else None
         event = HistoryEvent(state.name, state.type, data, output, started, time.time(), attempt, status,
-                             err.error if err else None, err.cause if err else None, scope.label)
+                             err.error if err else None, err.cause if err else None, scope.label, request_id)
         self.history.append(event)
         if self.on_event is not None:
             self.on_event(event)
@@ -175,6 +180,7 @@ class Run:
     def invoke_lambda(self, function: str, payload: Any, timeout: float | None) -> Any:
         handler = self.handler_for(function)
         context = self.context_factory(function, timeout)
+        _attempt.request_id = getattr(context, "aws_request_id", None)
         scaled = None if timeout is None else timeout * self.time_scale
         try:
             return call_with_timeout(lambda: invoke(handler, payload, context), scaled)
