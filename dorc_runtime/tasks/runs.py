@@ -99,7 +99,7 @@ def ui(c, port=0):
     from ..project import Project
     from ..report.server import serve
 
-    serve(Project.find().root, int(port), print)
+    serve(Project.find().root, int(port), lambda text: print(text, flush=True))
 
 
 TASKS = [runs, report, ui]
