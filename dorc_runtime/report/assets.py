@@ -62,7 +62,7 @@ JS = """
         a.started_ms + ' ms, took ' + a.duration_ms + ' ms' +
         (a.handler_ms ? ' (handler ' + a.handler_ms.toFixed(1) + ' ms)' : '')));
       if (a.error) box.appendChild(el('p', 'Error: ' + a.error + (a.cause ? ': ' + a.cause : ''), 'error'));
-      if (a.stack && a.stack.length) box.appendChild(el('pre', a.stack.join('\n')));
+      if (a.stack && a.stack.length) box.appendChild(el('pre', a.stack.join('\\n')));
       box.appendChild(payload('Input', a.input));
       if (a.output) box.appendChild(payload('Output', a.output));
       if (a.lines.length) { box.appendChild(el('h4', 'Logs')); box.appendChild(el('pre', a.lines.join('\\n'))); }
