@@ -46,6 +46,7 @@ class RunRecorder:
         self._lock = threading.Lock()
         self._pending: list[dict[str, Any]] = []  # invocations not yet matched to a Task attempt
         self._last_flush = 0.0
+        self._interval = FLUSH_SECONDS
         write_json(folder / DEFINITION, definition)
         self.record: dict[str, Any] = {
             "format": FORMAT, **meta, "status": "RUNNING", "started": time.time(), "stopped": None,
@@ -119,9 +120,13 @@ class RunRecorder:
         return self.record
 
     def flush(self, force: bool = False) -> None:
+        """Rewrite ``run.json``: at most every FLUSH_SECONDS, and never spending more than a fifth of
+        the run's time on it (a record with thousands of Map items takes a while to write)."""
         now = time.monotonic()
         with self._lock:
-            if not force and now - self._last_flush < FLUSH_SECONDS:
+            if not force and now - self._last_flush < self._interval:
                 return
-            self._last_flush = now
             write_json(self.folder / RECORD, self.record)
+            took = time.monotonic() - now
+            self._last_flush = time.monotonic()
+            self._interval = max(FLUSH_SECONDS, took * 4)

@@ -9,7 +9,7 @@ run's estimated AWS cost returned.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..local.console import functions_under
@@ -17,6 +17,36 @@ from . import cost, resume
 from .payloads import PayloadStore
 from .recorder import RunRecorder
 from .store import RunStore, keep_count
+
+
+def inside_maps(asls: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """States inside a Map's item processor (at any depth): recorded per item, but the console
+    shows the Map as one line, as it did before runs were recorded."""
+    names: set[str] = set()
+
+    def visit(scope: Mapping[str, Any], in_map: bool) -> None:
+        for name, state in scope.get("States", {}).items():
+            if in_map:
+                names.add(name)
+            for branch in state.get("Branches", []):
+                visit(branch, in_map)
+            for key in ("ItemProcessor", "Iterator"):
+                if key in state:
+                    visit(state[key], True)
+
+    for asl in asls:
+        visit(asl, False)
+    return frozenset(names)
+
+
+def unless_in_map(callback: Callable[[Any], None], asls: Iterable[Mapping[str, Any]]) -> Callable[[Any], None]:
+    skip = inside_maps(asls)
+
+    def forward(event: Any) -> None:
+        if event.state not in skip:
+            callback(event)
+
+    return forward
 
 
 class Listeners:

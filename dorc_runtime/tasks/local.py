@@ -60,7 +60,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
         from ..local.console import RunConsole, lambda_cause
         from ..local.runner import LocalRun
         from ..local.session import LocalSession, LocalSettings
-        from ..runs.recording import Listeners, Recording, resume_plan
+        from ..runs.recording import Listeners, Recording, resume_plan, unless_in_map
         from ..runs.store import RunStore
 
         payload = parse_event(event, base=Path.cwd())
@@ -68,9 +68,10 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
         store = RunStore(project.root)
-        invocations, events = Listeners(console.invocation), Listeners(console.event)
+        invocations, events = Listeners(console.invocation), Listeners()
         with LocalSession(settings, aws=aws) as session:
             local = LocalRun(session, layer, name, recorder=invocations)
+            events.callbacks.append(unless_in_map(console.event, (p.asl for p in local.pipelines)))
             plan = resume_plan(store, local, resume) if resume else None
             recording = Recording.start(store, local, settings, payload, plan)
             invocations.callbacks.append(recording.recorder.invocation)
