@@ -9,10 +9,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 
 from ..errors import MissingToolError
-from .state_graph import END, START, StateGraph
+from .state_graph import END, START, Node, StateGraph
 
 FORMATS = ("mermaid", "svg", "png", "dot")
 
@@ -142,12 +144,29 @@ def _ranks(graph: StateGraph) -> dict[str, int]:
     return rank
 
 
-def to_svg(graph: StateGraph) -> str:
+@dataclass(frozen=True)
+class NodeStyle:
+    """How a report marks a node: a fill, a second line of text (the outcome in words, so colour is
+    never the only cue) and attributes for the node's ``<g>`` (``data-state``, ``tabindex``...)."""
+
+    fill: str
+    note: str = ""
+    attributes: str = ""
+    dashed: bool = False
+
+
+Decorate = Callable[[Node], NodeStyle | None]
+
+
+def to_svg(graph: StateGraph, decorate: Decorate | None = None) -> str:
+    """The picture; ``decorate`` styles nodes (``invoke report`` colours and labels outcomes)."""
     rank = _ranks(graph)
     layers: dict[int, list[str]] = defaultdict(list)
     for node in graph.nodes:
         layers[rank[node.id]].append(node.id)
-    width = {n.id: max(60.0, len(n.label) * _W_CHAR + 24) for n in graph.nodes}
+    styles = {n.id: decorate(n) if decorate else None for n in graph.nodes}
+    width = {n.id: max(60.0, max(len(n.label), len(s.note) if (s := styles[n.id]) else 0) * _W_CHAR + 24)
+             for n in graph.nodes}
     row_width = {r: sum(width[i] for i in ids) + _GAP_X * (len(ids) - 1) for r, ids in layers.items()}
     total_w = max(row_width.values()) + 2 * _PAD
     box: dict[str, tuple[float, float, float]] = {}  # centre x, top y, width
@@ -188,6 +207,16 @@ def to_svg(graph: StateGraph) -> str:
         cx, y, w = box[node.id]
         rx = _H / 2 if node.kind in (START, END) else 6
         fill = {"fail": "#fde2e2", "pipeline": "#e4ecfb", START: "#eee", END: "#eee"}.get(node.kind, "#fff")
+        style = styles[node.id]
+        if style is not None:
+            out.append(f'<g class="node"{style.attributes}>')
+            dash = ' stroke-dasharray="4 3"' if style.dashed else ""
+            out.append(f'<rect x="{cx - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" height="{_H}" rx="{rx:.0f}" '
+                       f'fill="{style.fill}" stroke="#333"{dash}/>')
+            out.append(f'<text x="{cx:.1f}" y="{y + 15:.1f}" text-anchor="middle">{escape(node.label)}</text>')
+            out.append(f'<text x="{cx:.1f}" y="{y + 29:.1f}" text-anchor="middle" font-size="10" class="note">'
+                       f"{escape(style.note)}</text></g>")
+            continue
         out.append(f'<rect x="{cx - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" height="{_H}" rx="{rx:.0f}" '
                    f'fill="{fill}" stroke="#333"/>')
         out.append(f'<text x="{cx:.1f}" y="{y + _H / 2 + 4:.1f}" text-anchor="middle">{escape(node.label)}</text>')

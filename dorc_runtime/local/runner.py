@@ -234,9 +234,18 @@ class PipelineRun:
     fix: str | None  # what to do about a failure, when a function's sandbox knows (else None)
 
 
+@dataclass(frozen=True)
+class StartWith:
+    """What ``on_loaded`` may ask a run to start with instead: another input (a resumed run's
+    recorded one) and options for the interpreter (recording, reused results)."""
+
+    event: Any
+    options: dict[str, Any]
+
+
 def run_pipeline(settings: LocalSettings, layer: str, pipeline: str, event: Any, *,
                  aws: Any = None, recorder: Recorder | None = None, on_event: EventCallback | None = None,
-                 on_loaded: Callable[[LocalRun], None] | None = None) -> PipelineRun:
+                 on_loaded: Callable[[LocalRun], StartWith | None] | None = None) -> PipelineRun:
     """Run a pipeline (and the pipelines it starts) locally, as ``invoke run`` does: the embedded
     AWS, each pipeline's environment, each function in its own sandbox, the real state machine.
     The one entry point for running a pipeline; ``recorder`` sees every invocation (with what it
@@ -244,9 +253,10 @@ def run_pipeline(settings: LocalSettings, layer: str, pipeline: str, event: Any,
     ``aws``: an :class:`EmbeddedAWS` started earlier (see ``tasks.local``)."""
     with LocalSession(settings, aws=aws) as session:
         local = LocalRun(session, layer, pipeline, recorder)
-        if on_loaded is not None:
-            on_loaded(local)
-        execution = local.execute(event, on_event=on_event)
+        start = on_loaded(local) if on_loaded is not None else None
+        if start is not None:
+            event = start.event
+        execution = local.execute(event, on_event=on_event, **(start.options if start else {}))
     fix = None if execution.succeeded else local.fix_for(execution.error)
     return PipelineRun(execution, session.holding_path(), fix)
 

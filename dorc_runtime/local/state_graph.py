@@ -20,6 +20,7 @@ class Node:
     label: str
     kind: str  # start, end, task, pipeline, fork, join, pass, choice, wait, succeed, fail
     cluster: str | None = None
+    state: str = ""  # the ASL state it draws ("" for start, end and the joins)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class _Builder:
         kind = state.get("Type", "")
         nodes, edges = self.graph.nodes, self.graph.edges
         if kind == "Parallel":
-            nodes.append(Node(node_id, name, "fork", cluster))
+            nodes.append(Node(node_id, name, "fork", cluster, name))
             join = f"{node_id}_join"
             for index, branch in enumerate(state.get("Branches", []), start=1):
                 inner = self.cluster(f"{name}: branch {index}", cluster)
@@ -112,7 +113,7 @@ class _Builder:
             items = state.get("ItemsPath", "$")
             limit = state.get("MaxConcurrency", 0)
             label = f"{name}: for each item in {items}" + (f" ({limit} at a time)" if limit else "")
-            nodes.append(Node(node_id, label, "fork", cluster))
+            nodes.append(Node(node_id, label, "fork", cluster, name))
             processor = state.get("ItemProcessor") or state.get("Iterator") or {}
             inner = self.cluster(f"{name}: each item", cluster)
             entry, exits = self.scope(processor, inner)
@@ -123,9 +124,9 @@ class _Builder:
             return join
         if kind == "Task" and state.get("Resource") == START_EXECUTION_SYNC:
             target = str(state.get("Parameters", {}).get("StateMachineArn", "")).rsplit(":", 1)[-1]
-            nodes.append(Node(node_id, f"run pipeline {target}", "pipeline", cluster))
+            nodes.append(Node(node_id, f"run pipeline {target}", "pipeline", cluster, name))
             return node_id
-        nodes.append(Node(node_id, name, kind.lower() or "task", cluster))
+        nodes.append(Node(node_id, name, kind.lower() or "task", cluster, name))
         return node_id
 
     def cluster(self, label: str, parent: str | None) -> str:

@@ -16,4 +16,10 @@ for _module in (scaffold, local, plan, deploy, operate, submissions, update):
     for _task in _module.TASKS:
         namespace.add_task(_task)
 
+# runs, report, ui: kept as their own block so other areas' task modules merge beside it
+from . import runs as _runs  # noqa: E402
+
+for _task in _runs.TASKS:
+    namespace.add_task(_task)
+
 __all__ = ["namespace"]

@@ -65,10 +65,12 @@ def _relative(path: Path) -> str:
         "event": _EVENT,
         "output": "also write {status, output, error, cause, history} as JSON to this file",
         "env": _ENV,
-    }
+        "resume": "resume the latest failed run of this pipeline (or the run id given) from where it failed",
+    },
+    optional=["resume"],
 )
-def run(c, pipeline, layer=None, event=None, output=None, env=None):
-    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto).
+def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None):
+    """Run a pipeline locally: its real state machine and handlers, AWS embedded (moto); recorded in .dorc/runs/.
 
     Example: invoke run census --layer raw --event '{"year": 2024}'
     """
@@ -77,29 +79,48 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     with _early_aws(project) as aws:
         from ..events import parse_event
         from ..local.console import RunConsole, failure_summary
-        from ..local.runner import run_pipeline
+        from ..local.runner import StartWith, run_pipeline
         from ..local.session import LocalSettings
+        from ..runs.recording import Listeners, Recording, resume_plan, unless_in_map
+        from ..runs.store import RunStore
 
         payload = parse_event(event, base=Path.cwd())
         layer, name = project.resolve_pipeline(pipeline, layer)
         _require_valid(project, layer, name)
         settings = LocalSettings.of(project, env)
         console = RunConsole()
+        store = RunStore(project.root)
+        invocations, events = Listeners(console.invocation), Listeners()
+        started: dict[str, Recording] = {}
 
-        def loaded(local) -> None:  # noqa: ANN001 - a LocalRun
+        def loaded(local) -> StartWith:  # noqa: ANN001 - a LocalRun
+            events.callbacks.append(unless_in_map(console.event, (p.asl for p in local.pipelines)))
+            plan = resume_plan(store, local, resume) if resume else None
+            recording = started["recording"] = Recording.start(store, local, settings, payload, plan)
+            invocations.callbacks.append(recording.recorder.invocation)
+            events.callbacks.append(recording.recorder.exited)
             console.watch(p.asl for p in local.pipelines)
             console.line(f"Running {layer}/{name} locally (environment {settings.environment}, "
                          f"holding store s3://{settings.holding_bucket})")
+            if plan is not None:
+                console.line(plan.describe())
+            return StartWith(plan.input if plan else payload, recording.options())
 
-        done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=console.invocation,
-                            on_event=console.event, on_loaded=loaded)
-    execution = done.execution
+        done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=invocations,
+                            on_event=events, on_loaded=loaded)
+        execution = done.execution
+        recording = started["recording"]
+        estimate = recording.finish(execution)
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
     console.line(f"Holding store: {_relative(done.holding_path)}/ ('invoke local-reset' clears it)")
+    console.line(f"Recorded as run {recording.id}: 'invoke report {recording.id}' shows it"
+                 + ("" if execution.succeeded else f", 'invoke run {name} --layer {layer} --resume' resumes it"))
+    cost_line = estimate.line() if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
+        console.line(cost_line)
         console.failure_details(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
@@ -108,6 +129,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
         )
     console.line("Output:")
     console.output(execution.output)
+    console.line(cost_line)
 
 
 @dorc_task(

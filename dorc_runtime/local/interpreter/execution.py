@@ -29,6 +29,7 @@ class HistoryEvent:
     error: str | None = None
     cause: str | None = None
     scope: str = ""
+    request_id: str | None = None  # a Task attempt's Lambda request: ties it to what the handler printed
 
     @property
     def duration(self) -> float:

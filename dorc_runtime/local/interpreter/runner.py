@@ -35,7 +35,12 @@ EXPRESS_MAX_SECONDS = 300
 
 ContextFactory = Callable[[str, float | None], Any]
 EventCallback = Callable[[HistoryEvent], None]
+EnterCallback = Callable[[str, str, float], None]  # (scope label, state name, time.time())
 StartExecution = Callable[[str, Any], Execution]
+
+
+# the Lambda request id of the Task attempt running on this thread, for its history event
+_attempt = threading.local()
 
 
 class _Cancelled(Exception):
@@ -87,6 +92,8 @@ class Run:
         name: str | None = None,
         record_iterations: bool = False,
         state_machine_type: str = STANDARD,
+        on_enter: EnterCallback | None = None,
+        reuse: Mapping[str, Mapping[int, Any]] | None = None,
     ) -> None:
         self.handlers = handlers
         self.by_name = {arn.rsplit(":function:", 1)[-1].split(":")[0]: fn for arn, fn in handlers.items()}
@@ -101,6 +108,9 @@ class Run:
         self.sm_name = state_machine_arn.rsplit(":", 1)[-1]
         self.execution_arn = execution_arn(state_machine_arn, self.name, state_machine_type)
         self.record_iterations = record_iterations
+        self.on_enter = on_enter
+        # resume: results of a top-level Parallel's branches / Map's iterations that already succeeded
+        self.reuse = reuse or {}
         self.history: list[HistoryEvent] = []
         self.started = time.time()
         self.deadline: float | None = None  # time.monotonic() when the execution times out
@@ -116,6 +126,7 @@ class Run:
             "state_machines": self.state_machines,
             "start_execution": self.start_callback,
             "record_iterations": self.record_iterations,
+            "on_enter": self.on_enter,
         }
 
     # -- the state loop -------------------------------------------------------------------------
@@ -128,6 +139,8 @@ class Run:
                 raise _Cancelled()
             if deadline is not None and time.monotonic() > deadline:
                 raise _ExecutionTimedOut()
+            if self.on_enter is not None and scope.record:
+                self.on_enter(scope.label, name, time.time())
             data, name = states[name].execute(self, scope, data)
         return data
 
@@ -135,8 +148,9 @@ class Run:
                status: str, err: StatesError | None) -> None:
         if not scope.record:
             return
+        request_id = _attempt.__dict__.pop("request_id", None) if state.type == "Task" else None
         event = HistoryEvent(state.name, state.type, data, output, started, time.time(), attempt, status,
-                             err.error if err else None, err.cause if err else None, scope.label)
+                             err.error if err else None, err.cause if err else None, scope.label, request_id)
         self.history.append(event)
         if self.on_event is not None:
             self.on_event(event)
@@ -207,6 +221,7 @@ class Run:
     def invoke_lambda(self, function: str, payload: Any, timeout: float | None) -> Any:
         handler = self.handler_for(function)
         context = self.context_factory(function, timeout)
+        _attempt.request_id = getattr(context, "aws_request_id", None)
         return self._call_within(lambda: invoke(handler, payload, context), timeout)
 
     def _call_within(self, call: Callable[[], Any], timeout: float | None) -> Any:
@@ -259,6 +274,8 @@ class Run:
     def run_parallel(self, scope: Scope, state: Parallel, data: Any) -> list[Any]:
         scopes = [Scope(f"{state.name}[{i}]", scope, scope.record) for i in range(len(state.branches))]
         jobs = [(lambda m=m, s=s: self.run_machine(m, data, s)) for m, s in zip(state.branches, scopes, strict=True)]
+        done = self.reuse.get(state.name, {}) if scope.parent is None else {}
+        jobs = [(lambda i=i: done[i]) if i in done else job for i, job in enumerate(jobs)]
         return self._gather(jobs, scopes, len(jobs))
 
     def run_map(self, scope: Scope, state: Map, data: Any, items: list[Any], limit: int) -> list[Any]:
@@ -266,8 +283,11 @@ class Run:
         group = Scope(state.name, scope, record)
         selector = state.item_selector
         started = time.time()
+        done = self.reuse.get(state.name, {}) if scope.parent is None else {}
 
         def job(index: int) -> Any:
+            if index in done:
+                return done[index]
             item = items[index]
             if selector is not None:
                 item = selector.render(data, lambda: self.context_object(state.name, started, 0, (index, items[index])))
@@ -355,7 +375,9 @@ def run_state_machine(
     handlers)}`` and/or ``start_execution(arn, input) -> Execution`` for startExecution.sync:2,
     ``state_machine_arn``, ``name``, ``record_iterations`` (history of every Map iteration's states),
     ``state_machine_type`` (``"STANDARD"`` or ``"EXPRESS"``: the execution ARN's form and, for EXPRESS,
-    AWS's five-minute limit).
+    AWS's five-minute limit),
+    ``on_enter(scope, state, time)`` before each state runs, ``reuse {state: {index: result}}`` (a
+    top-level Parallel's branches or Map's iterations not to run again: resuming a failed run).
     Raises :class:`UnsupportedConstructError` before running anything the interpreter lacks.
     """
     machine = compile_definition(definition)

@@ -141,8 +141,10 @@ def test_success_shows_output_and_context_timeout(chain, capsys):
     run(Context(), "chain", event="{}")
     out = capsys.readouterr().out
     assert "SUCCEEDED" in out
-    remaining = json.loads(out[out.index("Output:") + len("Output:"):])["remaining_ms"]
+    shown, last = out[out.index("Output:") + len("Output:"):].rstrip("\n").rsplit("\n", 1)
+    remaining = json.loads(shown)["remaining_ms"]
     assert 0 < remaining <= 1000  # second's timeout_seconds=1
+    assert last.startswith("Estimated AWS cost (eu-west-2, prices of 2026-12-01): $")  # the run's last line
 
 
 def test_call_one_function(chain, capsys):
