@@ -90,7 +90,7 @@ def logs(c, function, pipeline, layer=None, env=None, since="1h"):
     run_logs(target, check_function(project, target, function), since, _seams())
 
 
-@task(
+@dorc_task(
     help={
         "pipeline": "the pipeline whose execution to redrive",
         "layer": LAYER_HELP,
@@ -99,9 +99,11 @@ def logs(c, function, pipeline, layer=None, env=None, since="1h"):
         "wait": "follow the redriven execution state by state; exit code from its final status",
     }
 )
-@cli_errors
 def redrive(c, pipeline, layer=None, env=None, execution=None, wait=False):
-    """Redrive a failed execution on AWS: it continues from the failed state, earlier states are not re-run."""
+    """Redrive a failed execution on AWS: it continues from the failed state, earlier states are not re-run.
+
+    Example: invoke redrive census --layer raw --env prod --wait
+    """
     from ..operate import run_redrive
 
     project, target = _target(pipeline, layer, env)

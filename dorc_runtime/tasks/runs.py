@@ -9,16 +9,16 @@ import os
 import time
 from pathlib import Path
 
-from invoke import task
-
-from ..cli import cli_errors
 from ..errors import DorcError
+from .declare import dorc_task
 
 
-@task(help={"limit": "how many of the newest runs to list (default 20)"})
-@cli_errors
+@dorc_task(help={"limit": "how many of the newest runs to list (default 20)"})
 def runs(c, limit=20):
-    """List recent local runs (.dorc/runs/): id, pipeline, status, duration, when."""
+    """List recent local runs (.dorc/runs/): id, pipeline, status, duration, when.
+
+    Example: invoke runs --limit 5
+    """
     from ..project import Project
     from ..runs.store import RunStore
 
@@ -34,7 +34,7 @@ def runs(c, limit=20):
         print(f"{s.id:<42} {s.pipeline:<24} {s.status:<10} {took:>10}  {when}{parent}")
 
 
-@task(
+@dorc_task(
     help={
         "run": "a run id from 'invoke runs' (default: the latest); with --execution, the deployed pipeline",
         "output": "the HTML file to write (default: .dorc/reports/<run-id>.html)",
@@ -43,9 +43,11 @@ def runs(c, limit=20):
         "execution": "report this deployed execution (by name) from its Step Functions history",
     }
 )
-@cli_errors
 def report(c, run=None, output=None, layer=None, env=None, execution=None):
-    """Write one self-contained HTML page of a run: graph by outcome, details, timeline, estimated cost."""
+    """Write one self-contained HTML page of a run: graph by outcome, details, timeline, estimated cost.
+
+    Example: invoke report --output census-run.html
+    """
     from ..project import Project
     from ..report.pages import REPORTS_FOLDER, write_report
     from ..runs.store import RunStore
@@ -92,10 +94,12 @@ def _deployed_report(project, pipeline, layer, env, execution, output) -> Path: 
     return path
 
 
-@task(help={"port": "the port on 127.0.0.1 (default: a free one)"})
-@cli_errors
+@dorc_task(help={"port": "the port on 127.0.0.1 (default: a free one)"})
 def ui(c, port=0):
-    """Browse local runs and their reports at http://127.0.0.1:<port>/ (read-only; Ctrl-C stops)."""
+    """Browse local runs and their reports at http://127.0.0.1:<port>/ (read-only; Ctrl-C stops).
+
+    Example: invoke ui --port 8765
+    """
     from ..project import Project
     from ..report.server import serve
 

@@ -8,8 +8,6 @@ Import-light on purpose (no Pulumi, boto3 or moto): these run often and must sta
 
 from __future__ import annotations
 
-import sys
-
 from ..errors import DefinitionError, DorcError
 from ..project import Project
 from .declare import dorc_task

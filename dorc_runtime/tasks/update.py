@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from invoke import task
-
-from ..cli import cli_errors
+from .declare import dorc_task
 
 
-@task(
+@dorc_task(
     help={
         "template": "template path or URL (default: the one in .dorc-template.json)",
         "ref": "template branch, tag or commit to update to (default: its default branch)",
@@ -16,9 +14,11 @@ from ..cli import cli_errors
         "allow_dirty": "run even with uncommitted changes in the git tree",
     }
 )
-@cli_errors
 def update(c, template=None, ref=None, dry_run=False, force=False, allow_dirty=False):
-    """Update from a newer dorc: runtime replaced, template files merged three ways, conflicts marked."""
+    """Update from a newer dorc: runtime replaced, template files merged three ways, conflicts marked.
+
+    Example: invoke update --dry-run
+    """
     from rich.console import Console
 
     from ..project import Project
