@@ -8,7 +8,7 @@ from .declare import dorc_task
 @dorc_task(
     help={
         "template": "template path or URL (default: the one in .dorc-template.json)",
-        "ref": "template branch, tag or commit to update to (default: its default branch)",
+        "ref": "template branch, tag or commit to update to (default: the last commit of its default or current branch)",
         "dry_run": "print the plan file by file and change nothing",
         "force": "overwrite your edits to the vendored dorc_runtime/",
         "allow_dirty": "run even with uncommitted changes in the git tree",

@@ -321,3 +321,72 @@ def test_the_state_machine_role_needs_nothing_more_to_be_redriven() -> None:
             },
         ],
     }
+
+
+def entered(event_id: int, kind: str, name: str) -> dict:
+    return {
+        "id": event_id,
+        "type": f"{kind}StateEntered",
+        "timestamp": NOW,
+        "stateEnteredEventDetails": {"name": name},
+    }
+
+
+def exited(event_id: int, kind: str, name: str) -> dict:
+    return {
+        "id": event_id,
+        "type": f"{kind}StateExited",
+        "timestamp": NOW,
+        "stateExitedEventDetails": {"name": name},
+    }
+
+
+@pytest.mark.parametrize("kind", ["Map", "Parallel"])
+def test_a_map_or_parallel_failure_is_followed_from_the_redrive_only(aws, target, seams, kind: str) -> None:
+    """AWS re-runs only the failed Map iterations or Parallel branches; --wait shows only what runs
+    after the redrive (event types are checked against the service model by the Stubber)."""
+    stub, _ = aws
+    arn = f"{EXECUTION}:run-m"
+    failed = described("run-m", "FAILED", NOW - timedelta(hours=1), error="States.TaskFailed")
+    original = [
+        {"id": 1, "type": "ExecutionStarted", "timestamp": NOW},
+        entered(2, kind, "fan"),
+        entered(3, "Task", "good"),
+        exited(4, "Task", "good"),
+        entered(5, "Task", "flaky"),
+        {
+            "id": 6,
+            "type": "TaskFailed",
+            "timestamp": NOW,
+            "taskFailedEventDetails": {"resourceType": "lambda", "resource": "invoke", "error": "Timeout"},
+        },
+        {"id": 7, "type": f"{kind}StateFailed", "timestamp": NOW},
+        {"id": 8, "type": "ExecutionFailed", "timestamp": NOW},
+    ]
+    redriven = [
+        {"id": 9, "type": "ExecutionRedriven", "timestamp": NOW},
+        entered(10, "Task", "flaky"),
+        exited(11, "Task", "flaky"),
+        exited(12, kind, "fan"),
+        {"id": 13, "type": "ExecutionSucceeded", "timestamp": NOW},
+    ]
+    stub.add_response("describe_execution", failed, {"executionArn": arn})
+    stub.add_response(
+        "get_execution_history",
+        {"events": original[-1:]},
+        {"executionArn": arn, "maxResults": 1, "reverseOrder": True},
+    )
+    stub.add_response("redrive_execution", {"redriveDate": NOW}, {"executionArn": arn})
+    stub.add_response("describe_execution", described("run-m", "SUCCEEDED", NOW), {"executionArn": arn})
+    stub.add_response(
+        "get_execution_history", {"events": original + redriven}, {"executionArn": arn, "maxResults": 1000}
+    )
+
+    run_redrive(target, seams, execution="run-m", wait=True)
+
+    lines = [
+        line.split()[:3]
+        for line in seams.console.export_text().splitlines()
+        if line.startswith("  ") and "arn:" not in line
+    ]
+    assert lines == [["…", "flaky", "entered"], ["✓", "flaky", "succeeded"], ["✓", "fan", "succeeded"]]
