@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..errors import DorcError
 from ..local.console import functions_under
 from . import cost, resume
 from .payloads import PayloadStore
@@ -121,7 +122,7 @@ class Recording:
         record = self.recorder.finish(execution)
         try:
             estimate: cost.Estimate | None = cost.of_record(record)
-        except resume.DorcError:  # a region without prices: the run is still recorded
+        except DorcError:  # a region without prices: the run is still recorded
             estimate = None
         if estimate is not None:
             self.recorder.finish(execution, {"cost": estimate.as_dict()})
