@@ -55,11 +55,13 @@ class Estimate:
     def line(self) -> str:
         sfn = (f"{self.transitions} state transitions" if self.workflow == "STANDARD" else "1 Express request")
         return (f"Estimated AWS cost ({self.region}, prices of {self.prices_date}): {money(self.total)} "
-                f"= Lambda {money(self.lambda_cost)} ({self.lambda_requests} requests, "
+                f"= Lambda {money(self.lambda_cost)} ({self.lambda_requests} request{'' if self.lambda_requests == 1 else 's'}, "
                 f"{self.lambda_gb_seconds:.4f} GB-s) + Step Functions {money(self.stepfunctions_cost)} ({sfn})")
 
 
 def money(amount: float) -> str:
+    if 0 < amount < 0.0000005:
+        return "<$0.000001"
     return f"${amount:.6f}" if amount < 0.01 else f"${amount:,.2f}"
 
 

@@ -88,12 +88,13 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
     console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
-    console.line(f"Recorded as run {recording.id}: 'invoke report {recording.id}' shows it"
+    if not execution.succeeded:
+        console.failure_details(execution.cause)
+    console.line(f"Recorded as run {recording.id}: 'invoke report --run {recording.id}' shows it"
                  + ("" if execution.succeeded else f", 'invoke run {name} --layer {layer} --resume' resumes it"))
     cost_line = estimate.line() if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
         console.line(cost_line)
-        console.failure_details(execution.cause)
         message, _ = lambda_cause(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
