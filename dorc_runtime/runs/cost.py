@@ -150,3 +150,12 @@ def _weekday(field: str) -> str:
 
 def monthly(estimate_of_one: Estimate, runs: int) -> float:
     return estimate_of_one.total * runs
+
+
+def summary_line(estimate_of_one: Estimate, schedules: Iterable[str]) -> str:
+    """``invoke run``'s last line: the run's estimate and, per schedule, a month of such runs."""
+    text = estimate_of_one.line()
+    for expression in schedules:
+        runs = runs_per_month(expression)
+        text += f"; {money(monthly(estimate_of_one, runs))} a month at {runs} runs of {expression}"
+    return text

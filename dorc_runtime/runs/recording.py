@@ -102,7 +102,7 @@ class Recording:
             "id": run_id, "pipeline": f"{top.layer}/{top.name}", "layer": top.layer, "name": top.name,
             "state_machine_arn": top.arn, "workflow": top.definition.type, "region": settings.region,
             "environment": settings.environment, "functions": functions,
-            "triggers": [t.expression for t in top.definition.triggers if hasattr(t, "expression")],
+            "triggers": [t.expression for t in top.definition.triggers if getattr(t, "enabled", False)],
             "parent": plan.parent if plan else None, "resumed_at": plan.start_state if plan else None,
             "reused_states": list(plan.reused_states) if plan else [],
             "reused_parts": {s: sorted(d) for s, d in plan.reuse.items()} if plan else {},
@@ -117,6 +117,10 @@ class Recording:
         """What ``LocalRun.execute`` passes on to ``run_state_machine`` for the record."""
         return {"on_enter": self.recorder.entered, "record_iterations": True,
                 "reuse": self.plan.reuse if self.plan else None}
+
+    @property
+    def schedules(self) -> list[str]:
+        return list(self.recorder.record.get("triggers", []))
 
     def finish(self, execution: Any, keep: int | None = None) -> cost.Estimate | None:
         record = self.recorder.finish(execution)

@@ -60,6 +60,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
         from ..local.console import RunConsole, lambda_cause
         from ..local.runner import LocalRun
         from ..local.session import LocalSession, LocalSettings
+        from ..runs.cost import summary_line
         from ..runs.recording import Listeners, Recording, resume_plan, unless_in_map
         from ..runs.store import RunStore
 
@@ -92,7 +93,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
         console.failure_details(execution.cause)
     console.line(f"Recorded as run {recording.id}: 'invoke report --run {recording.id}' shows it"
                  + ("" if execution.succeeded else f", 'invoke run {name} --layer {layer} --resume' resumes it"))
-    cost_line = estimate.line() if estimate else "Estimated AWS cost: no prices for this region"
+    cost_line = summary_line(estimate, recording.schedules) if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
         console.line(cost_line)
         message, _ = lambda_cause(execution.cause)

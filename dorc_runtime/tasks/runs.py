@@ -84,7 +84,7 @@ def _deployed_report(pipeline, layer, env, execution, output) -> Path:  # noqa: 
     project, target = _target(pipeline, layer, env)
     definition = load_definition(project.pipeline_dir(target.layer, target.pipeline), project)
     functions = {f.name: {"memory_mb": f.memory_mb, "architecture": f.architecture} for f in definition.functions}
-    triggers = [t.expression for t in definition.triggers if hasattr(t, "expression")]
+    triggers = [t.expression for t in definition.triggers if getattr(t, "enabled", False)]
     clients = AwsClients.for_region(target.region)
     record, asl = execution_record(clients.sfn, target, account_id(clients, target.expected_account), execution,
                                    functions, triggers)

@@ -121,12 +121,15 @@ def test_a_resumed_run_links_its_parent_in_the_report(project, tmp_path):
     assert 'data-index="0" data-outcome="reused"' in page and 'data-index="1" data-outcome="succeeded"' in page
 
 
-def test_a_cron_pipeline_shows_its_monthly_estimate(project):
+def test_a_cron_pipeline_shows_its_monthly_estimate(project, capsys):
     project.pipeline("raw", "daily", 'Function(name="only")', {"only": PASS_ON})
     main = project.root / "src" / "raw" / "daily" / "__main__.py"
     main.write_text("from dorc_runtime import CronTrigger\n" + main.read_text().replace(
         "functions=[", 'trigger=CronTrigger("cron(0 6 * * ? *)"), functions=['))
     run(Context(), "daily")
+    last = capsys.readouterr().out.rstrip("\n").rsplit("\n", 1)[-1]
+    assert last.startswith("Estimated AWS cost (eu-west-2, prices of 2026-12-01): $")
+    assert last.endswith(" a month at 30 runs of cron(0 6 * * ? *)")
     run_id = RunStore(project.root).latest().id
     report(Context(), run=run_id)
     page = (project.root / ".dorc" / "reports" / f"{run_id}.html").read_text()
