@@ -123,12 +123,16 @@ class Recording:
         return list(self.recorder.record.get("triggers", []))
 
     def finish(self, execution: Any, keep: int | None = None) -> cost.Estimate | None:
-        record = self.recorder.finish(execution)
-        try:
-            estimate: cost.Estimate | None = cost.of_record(record)
-        except DorcError:  # a region without prices: the run is still recorded
-            estimate = None
-        if estimate is not None:
-            self.recorder.finish(execution, {"cost": estimate.as_dict()})
+        estimate: cost.Estimate | None = None
+
+        def with_cost(record: dict[str, Any]) -> dict[str, Any]:
+            nonlocal estimate
+            try:
+                estimate = cost.of_record(record)
+            except DorcError:  # a region without prices: the run is still recorded
+                return {}
+            return {"cost": estimate.as_dict()}
+
+        self.recorder.finish(execution, with_cost)
         self.store.prune(keep_count(keep), protect=self.id)
         return estimate
