@@ -122,6 +122,13 @@ class RunRecorder:
         self.flush(force=True)
         return self.record
 
+    def abort(self, reason: BaseException) -> None:
+        """The run stopped without an outcome (Ctrl-C, a definition the runner refused): say so."""
+        with self._lock:
+            self.record.update(status="ABORTED", stopped=time.time(), error=type(reason).__name__,
+                               cause=str(reason) or None)
+        self.flush(force=True)
+
     def flush(self, force: bool = False) -> None:
         """Rewrite ``run.json``: at most every FLUSH_SECONDS, and never spending more than a fifth of
         the run's time on it (a record with thousands of Map items takes a while to write)."""

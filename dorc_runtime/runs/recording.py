@@ -122,6 +122,10 @@ class Recording:
     def schedules(self) -> list[str]:
         return list(self.recorder.record.get("triggers", []))
 
+    def abort(self, reason: BaseException) -> None:
+        self.recorder.abort(reason)
+        self.store.prune(keep_count(), protect=self.id)
+
     def finish(self, execution: Any, keep: int | None = None) -> cost.Estimate | None:
         estimate: cost.Estimate | None = None
 

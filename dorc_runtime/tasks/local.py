@@ -82,7 +82,11 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
                          f"holding store s3://{settings.holding_bucket})")
             if plan is not None:
                 console.line(plan.describe())
-            execution = local.execute(plan.input if plan else payload, on_event=events, **recording.options())
+            try:
+                execution = local.execute(plan.input if plan else payload, on_event=events, **recording.options())
+            except BaseException as stopped:  # Ctrl-C, or a definition the runner refused: not left RUNNING
+                recording.abort(stopped)
+                raise
             estimate = recording.finish(execution)
     if output:
         Path(output).write_text(json.dumps(execution.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")

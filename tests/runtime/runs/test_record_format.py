@@ -7,6 +7,7 @@ import json
 
 import pytest
 from invoke import Context
+from invoke.exceptions import Exit
 
 from dorc_runtime.errors import DorcError
 from dorc_runtime.runs.payloads import INLINE_BYTES, PayloadStore
@@ -134,3 +135,14 @@ def test_a_cron_pipeline_shows_its_monthly_estimate(project, capsys):
     report(Context(), run=run_id)
     page = (project.root / ".dorc" / "reports" / f"{run_id}.html").read_text()
     assert "Per month (estimate)</dt><dd>$" in page and "for 30 runs of cron(0 6 * * ? *)" in page
+
+
+def test_a_run_stopped_by_ctrl_c_is_recorded_as_aborted(project):
+    project.pipeline("raw", "stop", 'Function(name="only")',
+                     {"only": "def handler(event, context):\n    raise KeyboardInterrupt\n"})
+    with pytest.raises(Exit) as raised:  # cli_errors renders Ctrl-C as one line
+        run(Context(), "stop")
+    assert "Interrupted" in str(raised.value.message)
+    store = RunStore(project.root)
+    record = store.load(store.latest().id)
+    assert (record["status"], record["error"]) == ("ABORTED", "KeyboardInterrupt") and record["stopped"]
