@@ -1,5 +1,5 @@
 """A deployed execution, read with boto3, as a run record and its definition (for ``invoke report
-PIPELINE --env E --execution NAME``)."""
+--pipeline P --env E --execution NAME``)."""
 
 from __future__ import annotations
 

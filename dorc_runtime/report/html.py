@@ -54,6 +54,8 @@ def _summary(view: RunView, parent_href: str | None) -> str:
         ("Retries", str(summary["retries"])),
         ("Lambda invocations", str(summary["invocations"])),
     ]
+    if record.get("events_dropped"):
+        rows.append(("Not kept", f"{record['events_dropped']} state runs beyond the record's limit (counted in the cost)"))
     if record.get("failed_state"):
         rows.append(("Failed at", escape(record["failed_state"]) + (
             f": {escape(str(record.get('error')))}" if record.get("error") else "")))

@@ -18,8 +18,9 @@ from ..runs.store import RunStore
 from .pages import run_page, runs_page
 
 HOST = "127.0.0.1"
-_RUN = re.compile(r"^/runs/([A-Za-z0-9_.-]+)/?$")
-_PAYLOAD = re.compile(r"^/runs/([A-Za-z0-9_.-]+)/payloads/([0-9a-f]+\.json)$")
+# a run id never starts with a dot, so no path here can leave .dorc/runs/
+_RUN = re.compile(r"^/runs/([A-Za-z0-9_-][A-Za-z0-9_.-]*)/?$")
+_PAYLOAD = re.compile(r"^/runs/([A-Za-z0-9_-][A-Za-z0-9_.-]*)/payloads/([0-9a-f]+\.json)$")
 
 
 def handler_for(store: RunStore) -> type[BaseHTTPRequestHandler]:

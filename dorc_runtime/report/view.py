@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import DorcError
 from ..local.console import lambda_cause
 from ..runs import cost
 
@@ -169,7 +170,7 @@ def _summary(record: Mapping[str, Any], events: list[Mapping[str, Any]]) -> dict
     }
     try:
         estimate = cost.of_record(record) if record.get("region") else None
-    except cost.DorcError:
+    except DorcError:  # a region without prices: no cost shown
         estimate = None
     if estimate is not None:
         summary["cost"] = estimate

@@ -55,11 +55,13 @@ class Estimate:
     def line(self) -> str:
         sfn = (f"{self.transitions} state transitions" if self.workflow == "STANDARD" else "1 Express request")
         return (f"Estimated AWS cost ({self.region}, prices of {self.prices_date}): {money(self.total)} "
-                f"= Lambda {money(self.lambda_cost)} ({self.lambda_requests} requests, "
+                f"= Lambda {money(self.lambda_cost)} ({self.lambda_requests} request{'' if self.lambda_requests == 1 else 's'}, "
                 f"{self.lambda_gb_seconds:.4f} GB-s) + Step Functions {money(self.stepfunctions_cost)} ({sfn})")
 
 
 def money(amount: float) -> str:
+    if 0 < amount < 0.0000005:
+        return "<$0.000001"
     return f"${amount:.6f}" if amount < 0.01 else f"${amount:,.2f}"
 
 
@@ -148,3 +150,12 @@ def _weekday(field: str) -> str:
 
 def monthly(estimate_of_one: Estimate, runs: int) -> float:
     return estimate_of_one.total * runs
+
+
+def summary_line(estimate_of_one: Estimate, schedules: Iterable[str]) -> str:
+    """``invoke run``'s last line: the run's estimate and, per schedule, a month of such runs."""
+    text = estimate_of_one.line()
+    for expression in schedules:
+        runs = runs_per_month(expression)
+        text += f"; {money(monthly(estimate_of_one, runs))} a month at {runs} runs of {expression}"
+    return text

@@ -92,7 +92,19 @@ def record_from_history(events: Iterable[Mapping[str, Any]], asl: Mapping[str, A
         if status == "RETRYING":
             open_states[key].update(attempt=attempt["attempt"] + 1, started=at, failure=None)
 
-    current: list[tuple[str, str]] = []  # states entered and not exited, newest last
+    entered: dict[int, tuple[str, str]] = {}  # event id of a *StateEntered -> (scope, state)
+    current: list[tuple[str, str]] = []  # states entered and not exited, in order
+
+    def owner(event: Mapping[str, Any], kind: str | None = None) -> tuple[str, str] | None:
+        """The open state an event belongs to: its nearest entered ancestor (of ``kind``)."""
+        previous, seen = int(event.get("previousEventId", 0)), 0
+        while previous and seen < 10_000:
+            key = entered.get(previous)
+            if key is not None and key in open_states and kind in (None, open_states[key]["type"]):
+                return key
+            previous, seen = int(by_id.get(previous, {}).get("previousEventId", 0)), seen + 1
+        return None
+
     for event in events:
         kind, at, details = str(event["type"]), _seconds(event.get("timestamp")), _details(event)
         if kind == "ExecutionStarted":
@@ -103,17 +115,17 @@ def record_from_history(events: Iterable[Mapping[str, Any]], asl: Mapping[str, A
             open_states[key] = {"state": state, "type": kind.removesuffix("StateEntered"), "scope": key[0],
                                 "attempt": 0, "started": at, "input": _payload(details.get("input")),
                                 "lines": [], "function": None}
+            entered[int(event["id"])] = key
             current.append(key)
         elif kind.endswith("StateExited"):
-            state = str(details["name"])
-            key = next((k for k in reversed(current) if k[1] == state), None)
-            if key is not None and key in open_states:
+            key = (scope_of(event, str(details["name"])), str(details["name"]))
+            if key in open_states:
                 caught = open_states[key].get("failure") is not None
                 close(key, "CAUGHT" if caught else "SUCCEEDED", at, _payload(details.get("output")))
                 current.remove(key)
-        elif kind in SCHEDULED and current:
-            key = current[-1]
-            if open_states.get(key, {}).get("failure") is not None:
+        elif kind in SCHEDULED:
+            key = owner(event)
+            if key is not None and open_states[key].get("failure") is not None:
                 close(key, "RETRYING", at)
         elif kind.startswith("Execution") and kind.endswith(FAILED_SUFFIXES + ("Succeeded",)):
             record.update(stopped=at, status={"ExecutionSucceeded": "SUCCEEDED", "ExecutionTimedOut": "TIMED_OUT",
@@ -121,11 +133,9 @@ def record_from_history(events: Iterable[Mapping[str, Any]], asl: Mapping[str, A
             if kind == "ExecutionSucceeded":
                 record["output"] = _payload(details.get("output"))
             record.update(error=details.get("error"), cause=details.get("cause"))
-        elif kind.endswith(FAILED_SUFFIXES) and current:
-            # a Lambda/Task/Map/Parallel failure: it belongs to the innermost open state of its kind
-            wanted = next((t for t in ("Map", "Parallel") if kind.startswith(t)), None)
-            key = next((k for k in reversed(current)
-                        if k in open_states and wanted in (None, open_states[k]["type"])), None)
+        elif kind.endswith(FAILED_SUFFIXES) and not kind.startswith("MapIteration"):
+            # a Lambda/Task failure belongs to its state; a Map/Parallel failure to that container
+            key = owner(event, next((t for t in ("Map", "Parallel") if kind.startswith(t)), None))
             if key is not None:
                 open_states[key]["failure"] = {"error": details.get("error") or kind, "cause": details.get("cause")}
     end = record["stopped"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,17 +107,27 @@ class RunRecorder:
                     duration_ms=call["duration_ms"])
 
     # -- the end -----------------------------------------------------------------------------
-    def finish(self, execution: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The :class:`Execution` returned by the interpreter: outcome, output; the final write."""
+    def finish(self, execution: Any, extra: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None,
+               ) -> dict[str, Any]:
+        """The :class:`Execution` returned by the interpreter: outcome, output, then what ``extra``
+        derives from the whole record (the cost); the final write."""
         with self._lock:
             self.record.update(
                 status=execution.status.value, stopped=execution.stopped or time.time(),
                 output=None if execution.output is None else self.payloads.put(execution.output),
-                error=execution.error, cause=execution.cause, failed_state=execution.failed_state,
-                running={}, **(extra or {}),
+                error=execution.error, cause=execution.cause, failed_state=execution.failed_state, running={},
             )
+            if extra is not None:
+                self.record.update(extra(self.record))
         self.flush(force=True)
         return self.record
+
+    def abort(self, reason: BaseException) -> None:
+        """The run stopped without an outcome (Ctrl-C, a definition the runner refused): say so."""
+        with self._lock:
+            self.record.update(status="ABORTED", stopped=time.time(), error=type(reason).__name__,
+                               cause=str(reason) or None)
+        self.flush(force=True)
 
     def flush(self, force: bool = False) -> None:
         """Rewrite ``run.json``: at most every FLUSH_SECONDS, and never spending more than a fifth of

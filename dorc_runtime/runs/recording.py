@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..errors import DorcError
 from ..local.console import functions_under
 from . import cost, resume
 from .payloads import PayloadStore
@@ -101,7 +102,7 @@ class Recording:
             "id": run_id, "pipeline": f"{top.layer}/{top.name}", "layer": top.layer, "name": top.name,
             "state_machine_arn": top.arn, "workflow": top.definition.type, "region": settings.region,
             "environment": settings.environment, "functions": functions,
-            "triggers": [t.expression for t in top.definition.triggers if hasattr(t, "expression")],
+            "triggers": [t.expression for t in top.definition.triggers if getattr(t, "enabled", False)],
             "parent": plan.parent if plan else None, "resumed_at": plan.start_state if plan else None,
             "reused_states": list(plan.reused_states) if plan else [],
             "reused_parts": {s: sorted(d) for s, d in plan.reuse.items()} if plan else {},
@@ -117,13 +118,25 @@ class Recording:
         return {"on_enter": self.recorder.entered, "record_iterations": True,
                 "reuse": self.plan.reuse if self.plan else None}
 
+    @property
+    def schedules(self) -> list[str]:
+        return list(self.recorder.record.get("triggers", []))
+
+    def abort(self, reason: BaseException) -> None:
+        self.recorder.abort(reason)
+        self.store.prune(keep_count(), protect=self.id)
+
     def finish(self, execution: Any, keep: int | None = None) -> cost.Estimate | None:
-        record = self.recorder.finish(execution)
-        try:
-            estimate: cost.Estimate | None = cost.of_record(record)
-        except resume.DorcError:  # a region without prices: the run is still recorded
-            estimate = None
-        if estimate is not None:
-            self.recorder.finish(execution, {"cost": estimate.as_dict()})
+        estimate: cost.Estimate | None = None
+
+        def with_cost(record: dict[str, Any]) -> dict[str, Any]:
+            nonlocal estimate
+            try:
+                estimate = cost.of_record(record)
+            except DorcError:  # a region without prices: the run is still recorded
+                return {}
+            return {"cost": estimate.as_dict()}
+
+        self.recorder.finish(execution, with_cost)
         self.store.prune(keep_count(keep), protect=self.id)
         return estimate

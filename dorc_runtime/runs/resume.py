@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DorcError
 
-RESUMABLE = ("FAILED", "TIMED_OUT")
+RESUMABLE = ("FAILED", "TIMED_OUT", "ABORTED")  # what AWS redrives
 
 
 class ResumeRefused(DorcError):
@@ -81,7 +81,8 @@ def plan(record: Mapping[str, Any], then: Mapping[str, Any], now: Mapping[str, A
     """``load`` turns a payload reference of the record into its value."""
     run_id = record["id"]
     if record["status"] not in RESUMABLE:
-        raise ResumeRefused(f"Run {run_id} {record['status'].lower()}; only a failed or timed-out run can be resumed.",
+        raise ResumeRefused(f"Run {run_id} {record['status'].lower()}; only a failed, timed-out or aborted run can be "
+                            "resumed.",
                             "pick a failed run from 'invoke runs', or run the pipeline again")
     check_unchanged(then, now, run_id)
     top = [e for e in record["events"] if e["scope"] == ""]

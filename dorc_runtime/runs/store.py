@@ -109,10 +109,11 @@ class RunStore:
         return None
 
     def prune(self, keep: int, protect: str | None = None) -> list[str]:
-        """Delete all but the ``keep`` newest runs (never ``protect``); return the ids deleted."""
+        """Delete all but the ``keep`` newest runs (never ``protect``); return the ids deleted. A run
+        still marked RUNNING that old is one whose process was killed."""
         deleted = []
         for summary in self.summaries()[keep:]:
-            if summary.id != protect and summary.stopped is not None:
+            if summary.id != protect:
                 shutil.rmtree(self.folder(summary.id), ignore_errors=True)
                 deleted.append(summary.id)
         return deleted

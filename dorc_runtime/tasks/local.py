@@ -81,6 +81,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
         from ..local.console import RunConsole, failure_summary
         from ..local.runner import StartWith, run_pipeline
         from ..local.session import LocalSettings
+        from ..runs.cost import summary_line
         from ..runs.recording import Listeners, Recording, resume_plan, unless_in_map
         from ..runs.store import RunStore
 
@@ -106,8 +107,13 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
                 console.line(plan.describe())
             return StartWith(plan.input if plan else payload, recording.options())
 
-        done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=invocations,
-                            on_event=events, on_loaded=loaded)
+        try:
+            done = run_pipeline(settings, layer, name, payload, aws=aws, recorder=invocations,
+                                on_event=events, on_loaded=loaded)
+        except BaseException as stopped:  # Ctrl-C, or a definition the runner refused: not left RUNNING
+            if "recording" in started:
+                started["recording"].abort(stopped)
+            raise
         execution = done.execution
         recording = started["recording"]
         estimate = recording.finish(execution)
@@ -116,12 +122,13 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
     took = execution.stopped - execution.started
     console.line(f"{execution.status.value} in {took:.2f} s")
     console.line(f"Holding store: {_relative(done.holding_path)}/ ('invoke local-reset' clears it)")
-    console.line(f"Recorded as run {recording.id}: 'invoke report {recording.id}' shows it"
+    if not execution.succeeded:
+        console.failure_details(execution.cause)
+    console.line(f"Recorded as run {recording.id}: 'invoke report --run {recording.id}' shows it"
                  + ("" if execution.succeeded else f", 'invoke run {name} --layer {layer} --resume' resumes it"))
-    cost_line = estimate.line() if estimate else "Estimated AWS cost: no prices for this region"
+    cost_line = summary_line(estimate, recording.schedules) if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
         console.line(cost_line)
-        console.failure_details(execution.cause)
         where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {failure_summary(execution.error, execution.cause)}",

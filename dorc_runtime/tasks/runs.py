@@ -36,15 +36,18 @@ def runs(c, limit=20):
 
 @dorc_task(
     help={
-        "run": "a run id from 'invoke runs' (default: the latest); with --execution, the deployed pipeline",
+        "run": "a run id from 'invoke runs' (default: the latest run)",
         "output": "the HTML file to write (default: .dorc/reports/<run-id>.html)",
-        "layer": "the deployed pipeline's layer (with --execution)",
-        "env": "the environment it is deployed to (with --execution)",
+        "pipeline": "with --execution: the deployed pipeline",
+        "layer": "with --execution: its layer (needed only when the name is in several layers)",
+        "env": "with --execution: the environment it is deployed to",
         "execution": "report this deployed execution (by name) from its Step Functions history",
-    }
+    },
 )
-def report(c, run=None, output=None, layer=None, env=None, execution=None):
+def report(c, run=None, output=None, pipeline=None, layer=None, env=None, execution=None):
     """Write one self-contained HTML page of a run: graph by outcome, details, timeline, estimated cost.
+
+    The run is a flag, not an optional positional argument: invoke has no optional positionals.
 
     Example: invoke report --output census-run.html
     """
@@ -53,8 +56,8 @@ def report(c, run=None, output=None, layer=None, env=None, execution=None):
     from ..runs.store import RunStore
 
     project = Project.find()
-    if execution:
-        target = _deployed_report(project, run, layer, env, execution, output)
+    if execution or pipeline:
+        target = _deployed_report(pipeline, layer, env, execution, output)
     else:
         store = RunStore(project.root)
         if run is None:
@@ -67,7 +70,7 @@ def report(c, run=None, output=None, layer=None, env=None, execution=None):
     print(f"Wrote {os.path.relpath(target)}")
 
 
-def _deployed_report(project, pipeline, layer, env, execution, output) -> Path:  # noqa: ANN001
+def _deployed_report(pipeline, layer, env, execution, output) -> Path:  # noqa: ANN001
     from ..operate.aws import AwsClients
     from ..operate.target import account_id
     from ..project import load_definition
@@ -77,13 +80,13 @@ def _deployed_report(project, pipeline, layer, env, execution, output) -> Path: 
     from ..report.view import build_view
     from .operate import _target
 
-    if not pipeline:
-        raise DorcError("--execution needs the pipeline it belongs to.",
-                        "invoke report PIPELINE --env ENV --execution NAME")
+    if not pipeline or not execution:
+        raise DorcError("A deployed execution's report needs both --pipeline and --execution.",
+                        "invoke report --pipeline PIPELINE --env ENV --execution NAME")
     project, target = _target(pipeline, layer, env)
     definition = load_definition(project.pipeline_dir(target.layer, target.pipeline), project)
     functions = {f.name: {"memory_mb": f.memory_mb, "architecture": f.architecture} for f in definition.functions}
-    triggers = [t.expression for t in definition.triggers if hasattr(t, "expression")]
+    triggers = [t.expression for t in definition.triggers if getattr(t, "enabled", False)]
     clients = AwsClients.for_region(target.region)
     record, asl = execution_record(clients.sfn, target, account_id(clients, target.expected_account), execution,
                                    functions, triggers)

@@ -57,7 +57,7 @@ def deployed(tmp_path, monkeypatch):
 
 @pytest.mark.timeout(60)
 def test_a_deployed_execution_is_drawn_from_its_history(deployed, capsys):
-    report(Context(), "census", env="prod", execution="nightly-1")
+    report(Context(), pipeline="census", env="prod", execution="nightly-1")
     assert capsys.readouterr().out.strip() == "Wrote .dorc/reports/census-nightly-1.html"
     page = (deployed.root / ".dorc" / "reports" / "census-nightly-1.html").read_text()
     outcome = dict(re.findall(r'data-state="([^"]+)" data-outcome="([^"]+)"', page))
@@ -81,6 +81,6 @@ def test_a_deployed_execution_is_drawn_from_its_history(deployed, capsys):
 
 def test_an_unknown_execution_is_refused_clearly(deployed):
     with pytest.raises(Exit) as raised:
-        report(Context(), "census", env="prod", execution="no-such-run")
+        report(Context(), pipeline="census", env="prod", execution="no-such-run")
     assert "no execution 'no-such-run'" in str(raised.value.message)
     assert "invoke executions census --env prod" in str(raised.value.message)

@@ -61,7 +61,7 @@ def check_failed_map_run(page) -> None:  # noqa: ANN001 - a Playwright Page
 def test_a_report_file_opens_offline(browser, failed_map_run, tmp_path):
     project, run_id = failed_map_run
     output = tmp_path / "report.html"
-    report(Context(), run_id, output=str(output))
+    report(Context(), run=run_id, output=str(output))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

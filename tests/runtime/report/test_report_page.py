@@ -4,6 +4,8 @@ words, Map items with their status, the timeline and the estimated cost."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from invoke import Context
 
@@ -31,10 +33,23 @@ def test_the_latest_run_is_written_to_dorc_reports(failed_map_run, capsys):
 def test_a_report_to_a_chosen_file_and_the_runs_list(failed_map_run, tmp_path, capsys):
     project, run_id = failed_map_run
     target = tmp_path / "shared" / "census-run.html"
-    report(Context(), run_id, output=str(target))
+    report(Context(), run=run_id, output=str(target))
     assert target.read_text().startswith("<!doctype html>")
     capsys.readouterr()
     runs(Context())
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["run", "pipeline", "status", "duration", "when", "(UTC)"]
     assert lines[1].split()[:3] == [run_id, "raw/fanout", "FAILED"]
+
+
+def test_the_command_line_takes_the_run_as_a_flag(failed_map_run, tmp_path):
+    project, run_id = failed_map_run
+    target = tmp_path / "from-cli.html"
+    done = subprocess.run([sys.executable, "-m", "invoke", "report", "--run", run_id, "--output", str(target)],
+                          cwd=project.root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert target.exists()
+    done = subprocess.run([sys.executable, "-m", "invoke", "report", "--run", "no-such-run"],
+                          cwd=project.root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "There is no local run 'no-such-run'" in done.stderr
+    assert "Traceback" not in done.stderr

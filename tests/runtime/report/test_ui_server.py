@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import subprocess
@@ -74,6 +75,12 @@ def test_nothing_but_reading_and_unknown_paths_are_not_found(served):
     assert raised.value.code == 501  # no write actions: http.server answers "Unsupported method"
     assert get(f"{base}/runs/../../etc/passwd")[0] == 404
     assert get(f"{base}/runs/no-such-run")[0] == 404
+    (project.root / ".dorc" / "payloads").mkdir()
+    (project.root / ".dorc" / "payloads" / "ab.json").write_text("{}")  # outside .dorc/runs/
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+    connection.request("GET", "/runs/../payloads/ab.json")  # sent as written, not normalised
+    assert connection.getresponse().status == 404
+    connection.close()
     assert (project.root / ".dorc" / "runs" / run_id / "run.json").exists()
 
 

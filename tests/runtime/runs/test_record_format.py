@@ -7,6 +7,7 @@ import json
 
 import pytest
 from invoke import Context
+from invoke.exceptions import Exit
 
 from dorc_runtime.errors import DorcError
 from dorc_runtime.runs.payloads import INLINE_BYTES, PayloadStore
@@ -49,7 +50,7 @@ def test_large_payloads_are_stored_once_and_cut_in_the_page(project, capsys):
     assert ref["file"] == f"payloads/{files[0].name}" and ref["bytes"] > INLINE_BYTES
     assert len(ref["preview"]) == 600 and "value" not in ref
     assert PayloadStore(store.folder(run_id)).get(ref) == {"blob": "x" * 20000}
-    report(Context(), run_id)
+    report(Context(), run=run_id)
     page = (project.root / ".dorc" / "reports" / f"{run_id}.html").read_text()
     assert f"../runs/{run_id}/payloads/{files[0].name}" in page  # the link next to the cut text
     assert "x" * 20000 not in page
@@ -89,7 +90,7 @@ def test_a_retried_state_is_recorded_with_each_attempt(project, tmp_path):
     assert record["events"][1]["lines"] == ["second try worked"]
     assert [e["lines"] for e in record["events"]][0] == []
     run_id = record["id"]
-    report(Context(), run_id)
+    report(Context(), run=run_id)
     page = (project.root / ".dorc" / "reports" / f"{run_id}.html").read_text()
     assert 'data-state="call" data-outcome="retried"' in page and "Retries</dt><dd>1<" in page
 
@@ -114,20 +115,34 @@ def test_a_resumed_run_links_its_parent_in_the_report(project, tmp_path):
     (tmp_path / "broken-each1").unlink()
     run(Context(), "fanout", resume=True)
     child = store.latest().id
-    report(Context(), child)
+    report(Context(), run=child)
     page = (project.root / ".dorc" / "reports" / f"{child}.html").read_text()
     assert f'Resumed from</dt><dd>run <a href="{parent}.html">{parent}</a> at state each' in page
     assert 'data-state="first" data-outcome="reused"' in page
     assert 'data-index="0" data-outcome="reused"' in page and 'data-index="1" data-outcome="succeeded"' in page
 
 
-def test_a_cron_pipeline_shows_its_monthly_estimate(project):
+def test_a_cron_pipeline_shows_its_monthly_estimate(project, capsys):
     project.pipeline("raw", "daily", 'Function(name="only")', {"only": PASS_ON})
     main = project.root / "src" / "raw" / "daily" / "__main__.py"
     main.write_text("from dorc_runtime import CronTrigger\n" + main.read_text().replace(
         "functions=[", 'trigger=CronTrigger("cron(0 6 * * ? *)"), functions=['))
     run(Context(), "daily")
+    last = capsys.readouterr().out.rstrip("\n").rsplit("\n", 1)[-1]
+    assert last.startswith("Estimated AWS cost (eu-west-2, prices of 2026-12-01): $")
+    assert last.endswith(" a month at 30 runs of cron(0 6 * * ? *)")
     run_id = RunStore(project.root).latest().id
-    report(Context(), run_id)
+    report(Context(), run=run_id)
     page = (project.root / ".dorc" / "reports" / f"{run_id}.html").read_text()
     assert "Per month (estimate)</dt><dd>$" in page and "for 30 runs of cron(0 6 * * ? *)" in page
+
+
+def test_a_run_stopped_by_ctrl_c_is_recorded_as_aborted(project):
+    project.pipeline("raw", "stop", 'Function(name="only")',
+                     {"only": "def handler(event, context):\n    raise KeyboardInterrupt\n"})
+    with pytest.raises(Exit) as raised:  # cli_errors renders Ctrl-C as one line
+        run(Context(), "stop")
+    assert "Interrupted" in str(raised.value.message)
+    store = RunStore(project.root)
+    record = store.load(store.latest().id)
+    assert (record["status"], record["error"]) == ("ABORTED", "KeyboardInterrupt") and record["stopped"]
