@@ -82,6 +82,11 @@ def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bo
 
 def invoke(handler: Handler, payload: Any, context: Any) -> Any:
     """The handler's JSON result as Step Functions sees it; failures as StatesError."""
+    return invoke_measured(handler, payload, context)[0]
+
+
+def invoke_measured(handler: Handler, payload: Any, context: Any) -> tuple[Any, int]:
+    """:func:`invoke`, and the result's size in bytes (as :func:`json_size` counts it)."""
     ok, text = lambda_response(handler, json.dumps(payload), context)
     if not ok:
         document = json.loads(text)
@@ -94,9 +99,9 @@ def invoke(handler: Handler, payload: Any, context: Any) -> Any:
             f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).",
         )
     try:
-        return json.loads(text)
+        return json.loads(text), size
     except ValueError:  # raw bytes that are not JSON: a string, as Step Functions keeps them
-        return text
+        return text, json_size(text)
 
 
 class DefaultContext:
