@@ -86,13 +86,21 @@ class Wait(State):
         (https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html); else States.Runtime."""
         if self.seconds is not None:
             return float(self.seconds)
+        # the causes are AWS's wording (as moto's reference interpreter records it), without the
+        # "(entered at the event id #N)" that needs AWS's event history
+        failing = f"An error occurred while executing the state '{self.name}'."
         if self.seconds_path is not None:
-            return float(positive_integer(read(self.seconds_path, effective, context), "SecondsPath", self.name, 0))
+            seconds = read(self.seconds_path, effective, context)
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds < 0:
+                raise StatesError(RUNTIME, f"{failing} The SecondsPath parameter references a negative value: "
+                                           f"{self.seconds_path.text} == {json.dumps(seconds)}")
+            return float(positive_integer(seconds, "SecondsPath", self.name, 0))
         value = self.timestamp if self.timestamp is not None else read(self.timestamp_path, effective, context)  # type: ignore[arg-type]
         stamp = parse_timestamp(value)
         if stamp is None:
-            raise StatesError(RUNTIME, f"{self.name}: TimestampPath must resolve to an RFC 3339 timestamp such as "
-                                       f"2026-01-31T12:00:00Z, got {json.dumps(value)}")
+            shown = value if isinstance(value, str) else json.dumps(value)
+            raise StatesError(RUNTIME, f"{failing} The TimestampPath parameter does not reference a valid ISO-8601 "
+                                       f"extended offset date-time format string: {self.timestamp_path.text} == {shown}")  # type: ignore[union-attr]
         return max(0.0, stamp.timestamp() - time.time())
 
 

@@ -225,6 +225,18 @@ def test_timestamp_path_must_be_rfc3339_with_t_and_a_zone(stamp: Any) -> None:
     assert (execution.error, execution.failed_state) == ("States.Runtime", "w")
 
 
+def test_wait_failures_use_aws_wording() -> None:
+    # as moto's reference interpreter records AWS's causes, less "(entered at the event id #N)"
+    negative = run_state_machine(machine(("w", {"Type": "Wait", "SecondsPath": "$.s"})), {}, {"s": -1})
+    assert negative.cause == ("An error occurred while executing the state 'w'. "
+                              "The SecondsPath parameter references a negative value: $.s == -1")
+    no_zone = run_state_machine(machine(("w", {"Type": "Wait", "TimestampPath": "$.t"})), {},
+                                {"t": "2020-01-01T00:00:00"})
+    assert no_zone.cause == ("An error occurred while executing the state 'w'. The TimestampPath parameter does not "
+                             "reference a valid ISO-8601 extended offset date-time format string: "
+                             "$.t == 2020-01-01T00:00:00")
+
+
 @pytest.mark.parametrize("stamp", ["2020-01-01T00:00:00Z", "2020-01-01T01:00:00.123+01:00"])
 def test_a_timestamp_in_the_past_does_not_wait(stamp: str) -> None:
     execution = run_state_machine(machine(("w", {"Type": "Wait", "TimestampPath": "$.t"})), {}, {"t": stamp})
