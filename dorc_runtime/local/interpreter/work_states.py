@@ -175,12 +175,13 @@ class Task(WorkState):
             # moto's shape of the invoke response; AWS adds ExecutedVersion and SDK metadata
             return {"StatusCode": 200, "Payload": result}
         if self.kind == "lambda":
-            return run.invoke_lambda(self.resource, data, timeout)
+            return run.invoke_lambda(self.resource, invoke_payload(data), timeout)  # the same Invoke request
         return run.start_execution(data, self.kind == "sync2", timeout)
 
 
 def invoke_payload(payload: Any) -> Any:
-    """The event a lambda:invoke Task hands its function. Step Functions sends ``Payload`` as the
+    """The event a lambda:invoke Task (or a Task whose Resource is the function's ARN, with its
+    input as the payload) hands its function. Step Functions sends ``Payload`` as the
     Invoke request's body (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html): none (null)
     is ``{}``; a string that holds JSON text is sent as that text, so the function gets the decoded
     value; any other string is sent as a JSON string (moto's reference interpreter does the same)."""

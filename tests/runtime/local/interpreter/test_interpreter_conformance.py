@@ -271,6 +271,12 @@ def test_what_the_handler_gets_for_a_payload(payload: Any, event: Any) -> None:
     assert run_state_machine(definition, {arn("a"): echo}, {"p": payload}).output == {"got": event}
 
 
+@pytest.mark.parametrize("state_input, event", [(None, {}), ('{"a": 1}', {"a": 1}), ("text", "text")])
+def test_a_task_on_the_bare_function_arn_sends_its_input_the_same_way(state_input: Any, event: Any) -> None:
+    definition = machine(("t", {"Type": "Task", "Resource": arn("a"), "InputPath": "$.p"}))
+    assert run_state_machine(definition, {arn("a"): echo}, {"p": state_input}).output == {"got": event}
+
+
 def test_a_function_returning_none_gives_the_next_function_an_empty_object() -> None:
     # dorc's builder chains Tasks with "Payload.$": "$": a None result becomes the next event
     definition = machine(("first", invoke("none")), ("second", invoke("a")))
