@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import boto3
@@ -118,6 +119,29 @@ def test_a_save_that_cannot_write_names_the_real_problem(tmp_path, monkeypatch):
         store.save_from(s3)
     assert "No space left on device" in raised.value.message and "disk space" in raised.value.fix
     assert list(store.root.rglob("%saving-*")) == []  # no half-written file is left to load as an object
+
+
+def test_an_object_that_cannot_be_saved_keeps_its_old_file_and_does_not_stop_the_others(tmp_path, monkeypatch):
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    store.load_into(s3)
+    s3.create_bucket("holding")
+    s3.put("holding", "stuck", b"old")
+    store.save_from(s3)
+    s3.put("holding", "stuck", b"new")
+    s3.put("holding", "other", b"fine")
+    real_replace = os.replace
+
+    def refuse_stuck(source, target):
+        if Path(target).name == "stuck":
+            raise OSError(errno.EIO, "Input/output error", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr("dorc_runtime.local.holding_store.os.replace", refuse_stuck)
+    with pytest.raises(SaveError, match="Input/output error"):
+        store.save_from(s3)
+    assert store.path_of("holding", "stuck").read_bytes() == b"old"
+    assert store.path_of("holding", "other").read_bytes() == b"fine"
 
 
 def test_save_then_load_round_trips_and_tracks_changes(tmp_path):
