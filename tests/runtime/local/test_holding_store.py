@@ -218,3 +218,18 @@ def test_local_reset_task(project, monkeypatch, capsys):
     assert not Path(saved).exists()
     local_reset(Context(), yes=True)
     assert "already empty" in capsys.readouterr().out
+
+
+def test_on_a_case_insensitive_disk_capitals_are_escaped_and_still_load(tmp_path, monkeypatch):
+    monkeypatch.setattr("dorc_runtime.local.holding_store.case_insensitive", lambda folder: True)
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    s3.create_bucket("holding")
+    s3.put("holding", "Data/x.csv", b"upper")
+    s3.put("holding", "data/x.csv", b"lower")
+    store.save_from(s3)
+    assert sorted(str(p.relative_to(store.bucket_dir("holding"))) for p in store.bucket_dir("holding").rglob("*.csv")) \
+        == ["%44ata/x.csv", "data/x.csv"]
+    loaded = MemoryStore()
+    store.load_into(loaded)
+    assert loaded.data == s3.data
