@@ -13,6 +13,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, keeps non-ASCII as _UTF8 does
 from typing import Any
 
 from .errors import DATA_LIMIT, StatesError
@@ -51,6 +52,12 @@ def json_size(value: Any) -> int:
     """Bytes of ``value`` as UTF-8 JSON, the measure of Step Functions' 256 KB limit."""
     text = _UTF8.encode(value)
     return len(text) if text.isascii() else len(text.encode())
+
+
+def text_size(text: str) -> int:
+    """:func:`json_size` of a string, without the encoder's Python-level call."""
+    quoted = encode_basestring(text)
+    return len(quoted) if quoted.isascii() else len(quoted.encode())
 
 
 def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bool, str]:

@@ -22,7 +22,15 @@ from typing import Any
 from ...errors import EventError
 from .errors import DATA_LIMIT, TIMEOUT, HandlerTimeout, StatesError
 from .execution import Execution, ExecutionStatus, HistoryEvent
-from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, Handler, compact, invoke_measured, json_size
+from .lambda_invoke import (
+    MAX_PAYLOAD_BYTES,
+    DefaultContext,
+    Handler,
+    compact,
+    invoke_measured,
+    json_size,
+    text_size,
+)
 from .states import Machine, Map, Parallel, State, compile_definition
 from .timeouts import call_with_timeout
 
@@ -178,18 +186,25 @@ class Run:
 
     def size_of(self, value: Any) -> int:
         """:func:`json_size`, reusing what is known of ``value`` and of an object's direct members."""
+        kind = type(value)
+        if kind is str:
+            return text_size(value)
+        if kind is not dict and kind is not list:
+            return json_size(value)
         known = self._sizes.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        if type(value) is dict and value:  # '{' + '"key": value' joined by ', ' + '}'
-            size = 2 * len(value) + sum(json_size(k) + 2 + self.size_of(v) for k, v in value.items())
+        if kind is dict and value:  # '{' + '"key": value' joined by ', ' + '}'
+            size = 2 * len(value)
+            for key, member in value.items():
+                size += text_size(key) + 2 + self.size_of(member)
         else:
             size = json_size(value)
         self.remember_size(value, size)
         return size
 
     def remember_size(self, value: Any, size: int) -> None:
-        if not isinstance(value, dict | list):
+        if type(value) is not dict and type(value) is not list:
             return  # small immutable values are cheaper to measure again than to keep
         if len(self._sizes) > 256:
             self._sizes.clear()
