@@ -164,43 +164,58 @@ class HoldingStore:
     def save_from(self, store: ObjectStore) -> None:
         """Write what changed since :meth:`load_into`; drop what was deleted. Every object is
         written to a new file that replaces the old one at once, before anything is deleted, so an
-        interrupted save leaves each object's old or new content, never none."""
+        interrupted save leaves each object's old or new content, never none. An object that cannot
+        be written does not stop the others; its old file, if any, is kept; then :class:`SaveError`
+        says what went wrong."""
         current = {bucket: store.objects(bucket) for bucket in store.buckets()}
+        failures: list[OSError] = []
         try:
             self._ignore_in_git()
             fold_case = self._fold_case()
             for bucket in set(self._loaded) - set(current):
                 shutil.rmtree(self.bucket_dir(bucket), ignore_errors=True)
             for bucket, objects in current.items():
-                self._save_bucket(self.bucket_dir(bucket), objects, self._loaded.get(bucket, {}), fold_case)
+                failures += self._save_bucket(self.bucket_dir(bucket), objects, self._loaded.get(bucket, {}), fold_case)
         except OSError as exc:
+            failures.append(exc)
+        if failures:
+            first = failures[0]
+            count = f" ({len(failures)} objects not saved)" if len(failures) > 1 else ""
             raise SaveError(
-                f"The holding store could not be saved in {self.root}: {exc.strerror or exc} "
-                f"({exc.filename or self.root}).",
-                _fix_for(exc),
-            ) from None
+                f"The holding store could not be saved in {self.root}: {first.strerror or first} "
+                f"({first.filename or self.root}){count}.",
+                _fix_for(first),
+            )
         self._loaded = current
 
     def _save_bucket(self, folder: Path, objects: dict[str, bytes], before: dict[str, bytes],
-                     fold_case: bool) -> None:
+                     fold_case: bool) -> list[OSError]:
         wanted = layout(list(objects), fold_case)
         on_disk = {file.relative_to(folder): file for file in folder.rglob("*") if file.is_file()} \
             if folder.is_dir() else {}
         folder.mkdir(parents=True, exist_ok=True)
         blocked: list[str] = []
+        failed: dict[str, OSError] = {}
         for key, relative in wanted.items():
             if relative in on_disk and before.get(key) == objects[key]:
                 continue  # unchanged, and already where it belongs
-            if not _write(folder / relative, objects[key]):
-                blocked.append(key)  # a stale file or folder is in the way: written after the clean-up
+            try:
+                if not _write(folder / relative, objects[key]):
+                    blocked.append(key)  # a stale file or folder is in the way: written after the clean-up
+            except OSError as exc:
+                failed[key] = exc
         keep = set(wanted.values())
         for relative, file in on_disk.items():
-            if relative not in keep:
+            if relative not in keep and decode_key(relative) not in failed:  # an unsaved object keeps its old file
                 file.unlink()
         _remove_empty_folders(folder)
         for key in blocked:
-            if not _write(folder / wanted[key], objects[key]):
-                raise OSError(errno.EEXIST, "a file or folder is in the way", str(folder / wanted[key]))
+            try:
+                if not _write(folder / wanted[key], objects[key]):
+                    failed[key] = OSError(errno.EEXIST, "a file or folder is in the way", str(folder / wanted[key]))
+            except OSError as exc:
+                failed[key] = exc
+        return list(failed.values())
 
     def clear(self) -> bool:
         """Delete everything; False if there was nothing to delete."""

@@ -13,6 +13,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, keeps non-ASCII as _UTF8 does
 from typing import Any
 
 from .errors import DATA_LIMIT, StatesError
@@ -57,6 +58,12 @@ def json_size(value: Any) -> int:
     return len(text) if text.isascii() else len(text.encode())
 
 
+def text_size(text: str) -> int:
+    """:func:`json_size` of a string, without the encoder's Python-level call."""
+    quoted = encode_basestring(text)
+    return len(quoted) if quoted.isascii() else len(quoted.encode())
+
+
 def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bool, str]:
     """What the Lambda service answers: ``(True, result)`` or ``(False, error document JSON)``.
 
@@ -86,6 +93,11 @@ def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bo
 
 def invoke(handler: Handler, payload: Any, context: Any) -> Any:
     """The handler's JSON result as Step Functions sees it; failures as StatesError."""
+    return invoke_measured(handler, payload, context)[0]
+
+
+def invoke_measured(handler: Handler, payload: Any, context: Any) -> tuple[Any, int]:
+    """:func:`invoke`, and the result's size in bytes (as :func:`json_size` counts it)."""
     ok, text = lambda_response(handler, json.dumps(payload), context)
     if not ok:
         document = json.loads(text)
@@ -98,9 +110,9 @@ def invoke(handler: Handler, payload: Any, context: Any) -> Any:
             f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).",
         )
     try:
-        return json.loads(text)
+        return json.loads(text), size
     except ValueError:  # raw bytes that are not JSON: a string, as Step Functions keeps them
-        return text
+        return text, json_size(text)
 
 
 class DefaultContext:

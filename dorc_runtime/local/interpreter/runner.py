@@ -22,7 +22,15 @@ from typing import Any
 from ...errors import EventError
 from .errors import DATA_LIMIT, TIMEOUT, HandlerTimeout, StatesError
 from .execution import Execution, ExecutionStatus, HistoryEvent
-from .lambda_invoke import MAX_PAYLOAD_BYTES, DefaultContext, Handler, compact, invoke, json_size
+from .lambda_invoke import (
+    MAX_PAYLOAD_BYTES,
+    DefaultContext,
+    Handler,
+    compact,
+    invoke_measured,
+    json_size,
+    text_size,
+)
 from .states import Machine, Map, Parallel, State, compile_definition
 from .timeouts import call_with_timeout
 
@@ -116,6 +124,9 @@ class Run:
         self.deadline: float | None = None  # time.monotonic() when the execution times out
         # wakes Wait states and retry delays when a sibling branch fails
         self._wake = threading.Condition()
+        # sizes already measured, by object (kept alive with it so that its id is not reused):
+        # a Task's output is usually its Lambda result, and its next input is that output again
+        self._sizes: dict[int, tuple[Any, int]] = {}
 
     # -- options shared with nested executions ----------------------------------------------------
     def child_options(self) -> dict[str, Any]:
@@ -181,11 +192,37 @@ class Run:
     def check_size(self, value: Any, state: str, what: str) -> None:
         """AWS fails a state whose input (after Parameters) or output is over 256 KB with
         States.DataLimitExceeded (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
-        size = json_size(value)
+        size = self.size_of(value)
         if size > MAX_PAYLOAD_BYTES:
             raise StatesError(DATA_LIMIT, f"The state/task '{state}' {'returned a result' if what == 'output' else 'has an input'} "
                                           f"with a size exceeding the maximum number of bytes service limit "
                                           f"({size} bytes > {MAX_PAYLOAD_BYTES} bytes).")
+
+    def size_of(self, value: Any) -> int:
+        """:func:`json_size`, reusing what is known of ``value`` and of an object's direct members."""
+        kind = type(value)
+        if kind is str:
+            return text_size(value)
+        if kind is not dict and kind is not list:
+            return json_size(value)
+        known = self._sizes.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if kind is dict and value:  # '{' + '"key": value' joined by ', ' + '}'
+            size = 2 * len(value)
+            for key, member in value.items():
+                size += text_size(key) + 2 + self.size_of(member)
+        else:
+            size = json_size(value)
+        self.remember_size(value, size)
+        return size
+
+    def remember_size(self, value: Any, size: int) -> None:
+        if type(value) is not dict and type(value) is not list:
+            return  # small immutable values are cheaper to measure again than to keep
+        if len(self._sizes) > 256:
+            self._sizes.clear()
+        self._sizes[id(value)] = (value, size)
 
     def context_object(self, state: str, entered: float, retry_count: int | None,
                        item: tuple[int, Any] | None = None) -> Any:
@@ -222,7 +259,9 @@ class Run:
         handler = self.handler_for(function)
         context = self.context_factory(function, timeout)
         _attempt.request_id = getattr(context, "aws_request_id", None)
-        return self._call_within(lambda: invoke(handler, payload, context), timeout)
+        result, size = self._call_within(lambda: invoke_measured(handler, payload, context), timeout)
+        self.remember_size(result, size)
+        return result
 
     def _call_within(self, call: Callable[[], Any], timeout: float | None) -> Any:
         """``call()`` bounded by the Task's TimeoutSeconds (States.Timeout) and by what is left of

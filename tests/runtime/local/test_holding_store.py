@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import boto3
@@ -120,6 +121,29 @@ def test_a_save_that_cannot_write_names_the_real_problem(tmp_path, monkeypatch):
     assert list(store.root.rglob("%saving-*")) == []  # no half-written file is left to load as an object
 
 
+def test_an_object_that_cannot_be_saved_keeps_its_old_file_and_does_not_stop_the_others(tmp_path, monkeypatch):
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    store.load_into(s3)
+    s3.create_bucket("holding")
+    s3.put("holding", "stuck", b"old")
+    store.save_from(s3)
+    s3.put("holding", "stuck", b"new")
+    s3.put("holding", "other", b"fine")
+    real_replace = os.replace
+
+    def refuse_stuck(source, target):
+        if Path(target).name == "stuck":
+            raise OSError(errno.EIO, "Input/output error", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr("dorc_runtime.local.holding_store.os.replace", refuse_stuck)
+    with pytest.raises(SaveError, match="Input/output error"):
+        store.save_from(s3)
+    assert store.path_of("holding", "stuck").read_bytes() == b"old"
+    assert store.path_of("holding", "other").read_bytes() == b"fine"
+
+
 def test_save_then_load_round_trips_and_tracks_changes(tmp_path):
     store = HoldingStore.of_project(tmp_path)
     s3 = MemoryStore()
@@ -194,3 +218,18 @@ def test_local_reset_task(project, monkeypatch, capsys):
     assert not Path(saved).exists()
     local_reset(Context(), yes=True)
     assert "already empty" in capsys.readouterr().out
+
+
+def test_on_a_case_insensitive_disk_capitals_are_escaped_and_still_load(tmp_path, monkeypatch):
+    monkeypatch.setattr("dorc_runtime.local.holding_store.case_insensitive", lambda folder: True)
+    store = HoldingStore.of_project(tmp_path)
+    s3 = MemoryStore()
+    s3.create_bucket("holding")
+    s3.put("holding", "Data/x.csv", b"upper")
+    s3.put("holding", "data/x.csv", b"lower")
+    store.save_from(s3)
+    assert sorted(str(p.relative_to(store.bucket_dir("holding"))) for p in store.bucket_dir("holding").rglob("*.csv")) \
+        == ["%44ata/x.csv", "data/x.csv"]
+    loaded = MemoryStore()
+    store.load_into(loaded)
+    assert loaded.data == s3.data

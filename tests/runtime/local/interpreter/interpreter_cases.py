@@ -218,6 +218,24 @@ CONFORMANCE_CASES: dict[str, Case] = {
         }}}},
         lambda: {}, {"obj": {"a": 1, "b": [1, "x"]}, "list": ["x", 2, True], "num": 1.5, "nothing": None,
                      "empty": "", "half": 2.5, "minus": -2.4, "other": {"a": 2}}),
+    # Fail's ErrorPath/CausePath take intrinsics (https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html)
+    "fail_paths_take_intrinsics": Case(
+        {"StartAt": "f", "States": {"f": {"Type": "Fail", "ErrorPath": "States.Format('Bad{}', $.kind)",
+                                          "CausePath": "States.JsonToString($.detail)"}}},
+        lambda: {}, {"kind": "Year", "detail": {"year": 1990}}),
+    # TimeoutSecondsPath reads the state input (after InputPath), not what Parameters made of it
+    "timeout_seconds_path_reads_the_state_input": Case(
+        {"StartAt": "t", "States": {"t": {**invoke("a", InputPath="$.task", TimeoutSecondsPath="$.limit"),
+                                          "Parameters": {"FunctionName": arn("a"), "Payload": {"only": "this"}},
+                                          "End": True}}},
+        _handlers(a=echo), {"task": {"limit": 5}}),
+    # ItemsPath reads the context object
+    "items_path_reads_the_context_object": Case(
+        {"StartAt": "replace", "States": {
+            "replace": {"Type": "Pass", "Result": {"items": ["not", "these"]}, "Next": "each"},
+            "each": {"Type": "Map", "ItemsPath": "$$.Execution.Input.items", "End": True,
+                     "ItemProcessor": {"StartAt": "i", "States": {"i": {"Type": "Pass", "End": True}}}}}},
+        lambda: {}, {"items": [1, 2, 3]}),
 }
 
 # moto 5.2.5 cannot run startExecution.sync:2 (its parameter normaliser raises

@@ -225,6 +225,18 @@ def test_timestamp_path_must_be_rfc3339_with_t_and_a_zone(stamp: Any) -> None:
     assert (execution.error, execution.failed_state) == ("States.Runtime", "w")
 
 
+def test_wait_failures_use_aws_wording() -> None:
+    # as moto's reference interpreter records AWS's causes, less "(entered at the event id #N)"
+    negative = run_state_machine(machine(("w", {"Type": "Wait", "SecondsPath": "$.s"})), {}, {"s": -1})
+    assert negative.cause == ("An error occurred while executing the state 'w'. "
+                              "The SecondsPath parameter references a negative value: $.s == -1")
+    no_zone = run_state_machine(machine(("w", {"Type": "Wait", "TimestampPath": "$.t"})), {},
+                                {"t": "2020-01-01T00:00:00"})
+    assert no_zone.cause == ("An error occurred while executing the state 'w'. The TimestampPath parameter does not "
+                             "reference a valid ISO-8601 extended offset date-time format string: "
+                             "$.t == 2020-01-01T00:00:00")
+
+
 @pytest.mark.parametrize("stamp", ["2020-01-01T00:00:00Z", "2020-01-01T01:00:00.123+01:00"])
 def test_a_timestamp_in_the_past_does_not_wait(stamp: str) -> None:
     execution = run_state_machine(machine(("w", {"Type": "Wait", "TimestampPath": "$.t"})), {}, {"t": stamp})
@@ -257,6 +269,12 @@ def test_choice_timestamps_follow_the_same_rule() -> None:
 def test_what_the_handler_gets_for_a_payload(payload: Any, event: Any) -> None:
     definition = machine(("t", invoke("a", Parameters={"FunctionName": arn("a"), "Payload.$": "$.p"})))
     assert run_state_machine(definition, {arn("a"): echo}, {"p": payload}).output == {"got": event}
+
+
+@pytest.mark.parametrize("state_input, event", [(None, {}), ('{"a": 1}', {"a": 1}), ("text", "text")])
+def test_a_task_on_the_bare_function_arn_sends_its_input_the_same_way(state_input: Any, event: Any) -> None:
+    definition = machine(("t", {"Type": "Task", "Resource": arn("a"), "InputPath": "$.p"}))
+    assert run_state_machine(definition, {arn("a"): echo}, {"p": state_input}).output == {"got": event}
 
 
 def test_a_function_returning_none_gives_the_next_function_an_empty_object() -> None:
