@@ -116,9 +116,10 @@ class Worker:
         self.wait_ready()
         if self._init_failure is not None:
             raise self._init_failure
+        # the handler's context counts down from its own timeout; the grace is only for killing it
+        remaining_ms = max(0, int(timeout_seconds * 1000))
         deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
         try:
-            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
             self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
             line = self._line(deadline)
         except _Timeout:

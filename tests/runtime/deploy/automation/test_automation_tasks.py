@@ -84,7 +84,7 @@ def test_unknown_stack_kind_for_outputs(in_project):
 
 
 def test_tasks_are_exported_with_help():
-    assert [t.name for t in deploy_tasks.TASKS] == ["preview", "deploy", "destroy", "outputs"]
+    assert [t.name for t in deploy_tasks.TASKS] == ["build", "preview", "deploy", "destroy", "outputs"]
     for t in deploy_tasks.TASKS:
         assert t.help and t.__doc__
 
