@@ -116,9 +116,10 @@ class Worker:
         self.wait_ready()
         if self._init_failure is not None:
             raise self._init_failure
-        deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
+        started = time.monotonic()
+        deadline = started + timeout_seconds + KILL_GRACE_SECONDS
         try:
-            remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            remaining_ms = max(0, int((started + timeout_seconds - time.monotonic()) * 1000))
             self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
             line = self._line(deadline)
         except _Timeout:
