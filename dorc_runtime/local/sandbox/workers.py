@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...errors import DorcError
 from .worker import loop
 
 LOOP_SCRIPT = Path(loop.__file__)
@@ -99,6 +100,10 @@ class Worker:
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(reply_write,),
                     cwd=spec.task_root, env=dict(spec.environment),
                 )
+            except OSError as exc:
+                os.close(reply_read)
+                raise DorcError(f"Could not start a sandbox with {spec.python}: {exc}",
+                                "run 'invoke local-envs --clear', then run again to rebuild the environments") from None
             finally:
                 os.close(reply_write)
         self._replies = reply_read

@@ -303,3 +303,14 @@ def test_the_worker_loop_is_standard_library_only():
     import sys
 
     assert imported - {"__future__"} <= set(sys.stdlib_module_names), imported
+
+
+def test_a_sandbox_that_cannot_start_names_the_fix(tmp_path):
+    from dorc_runtime.errors import DorcError
+
+    (tmp_path / "lambda.py").write_text("def handler(event, context):\n    return 1\n")
+    box = FunctionSandboxes(SandboxSpec(tmp_path / "gone" / "python", tmp_path, ARN, {}), tmp_path)
+    with pytest.raises(DorcError) as raised:
+        call(box)
+    assert str(raised.value).startswith(f"Could not start a sandbox with {tmp_path / 'gone' / 'python'}: ")
+    assert raised.value.fix == "run 'invoke local-envs --clear', then run again to rebuild the environments"
