@@ -30,6 +30,7 @@ LOOP_SCRIPT = Path(loop.__file__)
 EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
+FIX_FIELD = "dorcFix"  # dorc's own field in a refusal's document: the fix line
 # How long a sandbox may take to start and import its handler (the Init phase, which the function's
 # timeout does not count). Lambda allows 10 s and then retries the Init within the invocation
 # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a loaded machine
@@ -144,7 +145,7 @@ class Worker:
             return True, rest
         if kind == loop.REFUSED:
             message, _, fix = rest.partition(loop.SEPARATOR)
-            raise LambdaFailure({**_document(REFUSED, message, request_id), "dorcFix": fix})
+            raise LambdaFailure({**_document(REFUSED, message, request_id), FIX_FIELD: fix})
         return False, rest
 
     def wait_ready(self) -> None:
