@@ -31,6 +31,10 @@ EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
 FIX_FIELD = "dorcFix"  # dorc's own field in a refusal's document: the fix line
+# Lambda starts an execution environment per concurrent invocation (up to the account's
+# concurrency); locally a function's invocations beyond this many wait for a free sandbox, so a
+# 10,000-item Map cannot start 10,000 processes.
+MAX_SANDBOXES_PER_FUNCTION = 16
 # How long a sandbox may take to start and import its handler (the Init phase, which the function's
 # timeout does not count). Lambda allows 10 s and then retries the Init within the invocation
 # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a loaded machine
@@ -241,7 +245,7 @@ class FunctionSandboxes:
         self.log_dir = log_dir
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.closed = False
 
     def prestart(self) -> None:
@@ -265,12 +269,15 @@ class FunctionSandboxes:
 
     def _take(self) -> Worker:
         with self._lock:
+            while not self._idle and len(self._all) >= MAX_SANDBOXES_PER_FUNCTION and not self.closed:
+                self._lock.wait()
             if self.closed:
                 raise RuntimeError("the run has ended; its sandboxes are closed")
             return self._idle.pop() if self._idle else self._new()
 
     def _give_back(self, worker: Worker) -> None:
         with self._lock:
+            self._lock.notify()
             if worker.alive and not self.closed:
                 self._idle.append(worker)
                 return
@@ -292,5 +299,6 @@ class FunctionSandboxes:
         with self._lock:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
+            self._lock.notify_all()
         for worker in workers:
             worker.close()
