@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .context import LambdaContext
-from .sandbox.workers import FunctionSandboxes, LambdaFailure
+from .sandbox.worker.loop import MISSING_MODULE_FIELD
+from .sandbox.workers import FIX_FIELD, FunctionSandboxes, LambdaFailure
+
+# What a sandbox adds to Lambda's error document for dorc's fix line
+DORC_ONLY_FIELDS = (MISSING_MODULE_FIELD, FIX_FIELD)
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,12 @@ class LocalFunction:
             raise LambdaFailure(json.loads(payload))
         except LambdaFailure as failure:
             record.error = failure.error_type
-            fix = self.fix_finder(failure.lambda_error_document) if self.fix_finder else None
+            document = failure.lambda_error_document
+            fix = self.fix_finder(document) if self.fix_finder else None
             if fix:
                 self.fixes[failure.error_type] = fix
+            for key in DORC_ONLY_FIELDS:  # the Task's cause is Lambda's document, nothing more
+                document.pop(key, None)
             raise
         except BaseException as exc:  # the interpreter's own timeout, Ctrl-C: the sandbox is gone
             record.error = type(exc).__name__

@@ -21,8 +21,8 @@ from ..project import load_definition
 from .aws_guard import check_local_only, client_environment
 from .invocation import FunctionSpec, LocalFunction, Recorder
 from .sandbox.environments import Environment
-from .sandbox.worker.loop import IMPORT_MODULE_ERROR
-from .sandbox.workers import REFUSED, SandboxSpec
+from .sandbox.worker.loop import IMPORT_MODULE_ERROR, MISSING_MODULE_FIELD
+from .sandbox.workers import FIX_FIELD, REFUSED, SandboxSpec
 from .session import LocalSession, LocalSettings
 
 # Variables Lambda's runtime sets for every function; code and libraries read them.
@@ -164,10 +164,10 @@ def fix_finder(project_root: Path, pipeline_dir: Path) -> Callable[[dict[str, An
 
     def find(document: dict[str, Any]) -> str | None:
         if document.get("errorType") == REFUSED:
-            return document.get("dorcFix")
+            return document.get(FIX_FIELD)
         if document.get("errorType") != IMPORT_MODULE_ERROR:
             return None
-        missing = document.get("missingModule")
+        missing = document.get(MISSING_MODULE_FIELD)
         if missing:
             return (f"No module named '{missing}' — add it to {requirements} (or to the project's "
                     f"requirements.txt if every pipeline needs it)")

@@ -130,14 +130,24 @@ def _read_metadata(root: Path) -> dict | None:
         return None
 
 
+def _usable(root: Path) -> dict | None:
+    """The metadata of a complete environment whose interpreter still runs (its base Python may
+    have been removed since), else None."""
+    metadata = _read_metadata(root)
+    python = _interpreter(root / "venv")
+    if metadata is None or not python.exists() or not os.path.exists(os.path.realpath(python)):
+        return None
+    return metadata
+
+
 def ensure(request: EnvironmentRequest, notify: Notify = _stderr) -> Environment:
     """The environment for ``request``, built first if it does not exist yet."""
     base = envs_dir(request.project_root)
     root = base / request.key
-    metadata = _read_metadata(root)
+    metadata = _usable(root)
     if metadata is None:
         with _locked(base / f"{request.key}.lock"):
-            metadata = _read_metadata(root) or _build(request, root, notify)
+            metadata = _usable(root) or _build(request, root, notify)
     (root / LAST_USED).touch()
     return Environment(root, _interpreter(root / "venv"), metadata)
 

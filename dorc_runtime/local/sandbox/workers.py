@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...errors import DorcError
 from .worker import loop
 
 LOOP_SCRIPT = Path(loop.__file__)
 EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
+FIX_FIELD = "dorcFix"  # dorc's own field in a refusal's document: the fix line
+# Lambda starts an execution environment per concurrent invocation (up to the account's
+# concurrency); locally a function's invocations beyond this many wait for a free sandbox, so a
+# 10,000-item Map cannot start 10,000 processes.
+MAX_SANDBOXES_PER_FUNCTION = 16
 # How long a sandbox may take to start and import its handler (the Init phase, which the function's
 # timeout does not count). Lambda allows 10 s and then retries the Init within the invocation
 # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a loaded machine
@@ -99,6 +105,10 @@ class Worker:
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(reply_write,),
                     cwd=spec.task_root, env=dict(spec.environment),
                 )
+            except OSError as exc:
+                os.close(reply_read)
+                raise DorcError(f"Could not start a sandbox with {spec.python}: {exc}",
+                                "run 'invoke local-envs --clear', then run again to rebuild the environments") from None
             finally:
                 os.close(reply_write)
         self._replies = reply_read
@@ -116,10 +126,10 @@ class Worker:
         self.wait_ready()
         if self._init_failure is not None:
             raise self._init_failure
-        # the handler's context counts down from its own timeout; the grace is only for killing it
-        remaining_ms = max(0, int(timeout_seconds * 1000))
-        deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
+        started = time.monotonic()
+        deadline = started + timeout_seconds + KILL_GRACE_SECONDS
         try:
+            remaining_ms = max(0, int((started + timeout_seconds - time.monotonic()) * 1000))
             self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
             line = self._line(deadline)
         except _Timeout:
@@ -139,7 +149,7 @@ class Worker:
             return True, rest
         if kind == loop.REFUSED:
             message, _, fix = rest.partition(loop.SEPARATOR)
-            raise LambdaFailure({**_document(REFUSED, message, request_id), "dorcFix": fix})
+            raise LambdaFailure({**_document(REFUSED, message, request_id), FIX_FIELD: fix})
         return False, rest
 
     def wait_ready(self) -> None:
@@ -235,7 +245,7 @@ class FunctionSandboxes:
         self.log_dir = log_dir
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.closed = False
 
     def prestart(self) -> None:
@@ -259,12 +269,15 @@ class FunctionSandboxes:
 
     def _take(self) -> Worker:
         with self._lock:
+            while not self._idle and len(self._all) >= MAX_SANDBOXES_PER_FUNCTION and not self.closed:
+                self._lock.wait()
             if self.closed:
                 raise RuntimeError("the run has ended; its sandboxes are closed")
             return self._idle.pop() if self._idle else self._new()
 
     def _give_back(self, worker: Worker) -> None:
         with self._lock:
+            self._lock.notify()
             if worker.alive and not self.closed:
                 self._idle.append(worker)
                 return
@@ -286,5 +299,6 @@ class FunctionSandboxes:
         with self._lock:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
+            self._lock.notify_all()
         for worker in workers:
             worker.close()

@@ -50,6 +50,7 @@ SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
 HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
 MARSHAL_ERROR = "Runtime.MarshalError"
 LOG_FORMAT = "[%(levelname)s] %(name)s: %(message)s"
+MISSING_MODULE_FIELD = "missingModule"  # dorc's own field in an ImportModuleError document: what to add
 
 
 def _private_module(name: str) -> ModuleType:
@@ -88,7 +89,7 @@ def load_handler(task_root: Path) -> Any:
         spec.loader.exec_module(module)
     except ImportError as exc:
         document = error_document(IMPORT_MODULE_ERROR, f"Unable to import module '{HANDLER_MODULE}': {exc}")
-        document["missingModule"] = getattr(exc, "name", None)  # dorc's own field: what to add
+        document[MISSING_MODULE_FIELD] = getattr(exc, "name", None)
         raise _InitError(document) from None
     except SyntaxError as exc:
         trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']

@@ -41,9 +41,13 @@ def test_a_package_of_another_pipeline_fails_with_the_file_to_edit_and_works_onc
     run(Context(), "uses", layer="raw")
     assert '"idna": "xn--bcher-kva.example"' in capsys.readouterr().out
 
+    report = project.root / "report.json"
     with pytest.raises(Exit) as raised:
-        run(Context(), "other", layer="raw")
+        run(Context(), "other", layer="raw", output=str(report))
     message = str(raised.value.message)
+    assert json.loads(json.loads(report.read_text())["cause"]) == {  # Lambda's document, nothing of dorc's
+        "errorMessage": "Unable to import module 'lambda': No module named 'idna'",
+        "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}
     assert "FAILED at state 'needs': Runtime.ImportModuleError: Unable to import module 'lambda': " \
            "No module named 'idna'" in message
     assert message.endswith("Fix: No module named 'idna' \u2014 add it to src/raw/other/requirements.txt "

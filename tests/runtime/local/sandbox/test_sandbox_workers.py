@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dorc_runtime.local.sandbox import environments
+from dorc_runtime.local.sandbox import environments, workers
 from dorc_runtime.local.sandbox.workers import FunctionSandboxes, LambdaFailure, SandboxSpec
 
 ARN = "arn:aws:lambda:eu-west-2:123456789012:function:demo-local-raw-p-f"
@@ -108,6 +108,23 @@ def test_concurrent_invocations_get_sandboxes_of_their_own(sandboxes):
     for thread in threads:
         thread.join()
     assert len(set(pids)) == 3
+
+
+def test_invocations_beyond_the_local_limit_wait_for_a_free_sandbox(sandboxes, monkeypatch):
+    monkeypatch.setattr(workers, "MAX_SANDBOXES_PER_FUNCTION", 2)
+    box = sandboxes("""
+        import os, time
+        def handler(event, context):
+            time.sleep(0.3)
+            return os.getpid()
+    """)
+    pids: list[object] = []
+    threads = [threading.Thread(target=lambda: pids.append(call(box))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(pids) == 5 and len(set(pids)) == 2
 
 
 def test_the_handler_sees_its_folder_its_environment_and_nothing_of_dorc(sandboxes):
@@ -303,3 +320,14 @@ def test_the_worker_loop_is_standard_library_only():
     import sys
 
     assert imported - {"__future__"} <= set(sys.stdlib_module_names), imported
+
+
+def test_a_sandbox_that_cannot_start_names_the_fix(tmp_path):
+    from dorc_runtime.errors import DorcError
+
+    (tmp_path / "lambda.py").write_text("def handler(event, context):\n    return 1\n")
+    box = FunctionSandboxes(SandboxSpec(tmp_path / "gone" / "python", tmp_path, ARN, {}), tmp_path)
+    with pytest.raises(DorcError) as raised:
+        call(box)
+    assert str(raised.value).startswith(f"Could not start a sandbox with {tmp_path / 'gone' / 'python'}: ")
+    assert raised.value.fix == "run 'invoke local-envs --clear', then run again to rebuild the environments"
