@@ -16,7 +16,13 @@ def handler(event, context):
         out.write(name + "\\n")
     print(f"{{name}} ran")
     if (log.parent / f"broken-{{name}}").exists():
-        time.sleep(0.3)  # the other branches / items finish first: what succeeded is then known
+        # the other branches / items start (each in a sandbox of its own, which may take a while on a
+        # loaded machine) and finish first: what succeeded is then known, not left to timing
+        peers = set(event.get("peers", [])) - {{name}}
+        waited = time.monotonic() + 60
+        while not peers <= set(log.read_text().split()) and time.monotonic() < waited:
+            time.sleep(0.05)
+        time.sleep(1.0)
         raise RuntimeError(f"{{name}} is broken")
     return {{**event, "done": name}}
 """
@@ -25,7 +31,9 @@ FIRST = """
 def handler(event, context):
     print("first ran")
     open(event["log"], "a").write("first\\n")
-    return {"log": event["log"], "items": [{"n": n, "log": event["log"]} for n in range(4)]}
+    items = [f"each{n}" for n in range(4)]  # a Map's items; the Parallel's branches get the top level
+    return {"log": event["log"], "peers": ["left", "right", "middle"],
+            "items": [{"n": n, "log": event["log"], "peers": items} for n in range(4)]}
 """
 
 LAST = """
