@@ -39,6 +39,8 @@ def member_path(raw: str, limits: Limits) -> str:
     """The normalised relative path of a member ('' for the archive's own folder, ``.``).
 
     Raises a :class:`Rejection` naming the rule broken."""
+    if not raw:  # zipfile cuts a name at its first NUL, so '\x00' arrives as ''
+        raise _unsafe(raw, "an empty name")
     encoded = raw.encode("utf-8", "surrogateescape")
     if len(encoded) > limits.max_name_bytes:
         raise exceeded(limits, "max_name_bytes", f"The archive member {echo(raw)} has a {len(encoded)}-byte name")

@@ -66,6 +66,7 @@ def test_peak_memory_stays_under_the_bound_whatever_the_archive(case, moto_endpo
     s3.upload_file(str(archive), NAMING.submissions_bucket(LOCAL_ACCOUNT), key)
 
     measured = measure(endpoint, key)
+    print(f"\n{case}: {archive.stat().st_size} bytes, peak {measured['peak_bytes'] / MIB:.0f} MiB, {measured['seconds']} s")
 
     assert (measured["status"], measured["rule"]) == ("rejected", rule)
     assert measured["archive_key"].startswith("failed/") and measured["report_key"].endswith("/report.json")

@@ -117,6 +117,7 @@ def test_member_names_accepted_and_normalised(raw, expected):
         ("..", "archive.parent_path"),
         ("a\\b.csv", "archive.unsafe_path"),
         ("a\x00b", "archive.unsafe_path"),
+        ("", "archive.unsafe_path"),  # a zip member named '\x00', as zipfile reads it
         ("a\tb", "archive.unsafe_path"),
         ("bad-\udcff.csv", "archive.unsafe_path"),  # a non-UTF-8 byte, as tarfile decodes it
         ("x" * 256, "archive.name_too_long"),  # one component over NAME_MAX (255 bytes)
