@@ -141,7 +141,7 @@ class Project:
                 raise
             except (Exception, SystemExit) as exc:
                 raise ProjectError(
-                    f"{path} failed to load ({describe_exception(exc)})", "fix the settings file"
+                    f"{MARKER} failed to load ({describe_exception(exc)})", "fix the settings file"
                 ) from None
         module = ModuleType(SETTINGS_MODULE)
         module.__dict__.update(namespace)
