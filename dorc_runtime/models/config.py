@@ -36,7 +36,7 @@ class UniversalConfig(BaseModel):
     @field_validator("account")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(ACCOUNT_PATTERN, value):
+        if value is not None and not re.fullmatch(ACCOUNT_PATTERN, value):
             raise ValueError(f"AWS account id {value!r} must be 12 digits (or left empty)")
         return value
 
