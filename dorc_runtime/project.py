@@ -58,7 +58,7 @@ class Project:
         for folder in (here, *here.parents):
             if (folder / MARKER).is_file() and (folder / "src").is_dir():
                 return cls(folder)
-        # The seed's CONFIG_REPO_PATH: tasks run from outside the config repository find it there.
+        # CONFIG_REPO_PATH (.env): tasks run from outside the config repository find it there.
         configured = os.environ.get("CONFIG_REPO_PATH")
         if start is None and configured:
             folder = (here / configured).resolve()

@@ -31,6 +31,7 @@ COMMON = [
     ".dorc-template.json",
     ".github/workflows/ci.yml",
     "tests/test_project.py",
+    "conftest.py",
     "universal/__main__.py",
     "universal/Pulumi.yaml",
     "universal/Pulumi.universal.yaml",
