@@ -46,6 +46,7 @@ class PipelineResult:
     cause: str | None
     failed_state: str | None
     history: list[Any]  # dorc_runtime.local.interpreter.execution.HistoryEvent, in run order
+    where: str = ""  # the failing function, also inside a Parallel branch or a Map item
 
     @property
     def succeeded(self) -> bool:
@@ -58,8 +59,7 @@ class PipelineResult:
             return ""
         from .local.console import failure_summary
 
-        where = f" at state {self.failed_state!r}" if self.failed_state else ""
-        return f"{self.status}{where}: {failure_summary(self.error, self.cause)}"
+        return f"{self.status}{self.where}: {failure_summary(self.error, self.cause)}"
 
     def states(self) -> list[str]:
         """The states that ran, in order (a retried Task once per attempt)."""
@@ -119,6 +119,7 @@ class LocalAWS:
 
     def run(self, pipeline: str, event: Any = None, layer: str | None = None) -> PipelineResult:
         """Run a whole pipeline (and the pipelines it hands off to), as ``invoke run`` does."""
+        from .local.console import failure_location
         from .local.runner import LocalRun
 
         layer, name = self._resolve(pipeline, layer)
@@ -130,6 +131,7 @@ class LocalAWS:
             cause=execution.cause,
             failed_state=execution.failed_state,
             history=list(execution.history),
+            where=failure_location(execution),
         )
 
     def call(self, function: str, pipeline: str, event: Any = None, layer: str | None = None) -> Any:

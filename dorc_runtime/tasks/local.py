@@ -76,7 +76,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     _check_output(output)
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole, failure_summary
+        from ..local.console import RunConsole, failure_location, failure_summary
         from ..local.runner import LocalRun
         from ..local.session import LocalSession, LocalSettings
 
@@ -98,7 +98,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None):
     console.line(f"Holding store: {_relative(session.holding_path())}/ ('invoke local-reset' clears it)")
     if not execution.succeeded:
         console.failure_details(execution.cause)
-        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
+        where = failure_location(execution)
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {failure_summary(execution.error, execution.cause)}",
             "fix the handler and run again; what earlier states wrote is still in the holding store",

@@ -27,6 +27,7 @@ def plan(c, env, pipeline=None, layer=None, output=None):
 
     from ..deploy.plan import plan_project
     from ..deploy.plan_view import print_plan, summary, write_json
+    from ..naming import LOCAL_ACCOUNT
     from ..project import Project
     from ..validation.project import require_valid
 
@@ -37,6 +38,12 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     console = Console()
     print_plan(console, result)
     console.print(summary(result))
+    if result.account == LOCAL_ACCOUNT:
+        console.print(
+            f"Note: no AWS account is set, so ARNs show the placeholder account {LOCAL_ACCOUNT}. "
+            "Fix: set UniversalConfig(account=...) in project_settings.py or AWS_ACCOUNT in .env.",
+            highlight=False,
+        )
     if output:
         write_json(result, Path(output))
         console.print(f"Wrote {output}")

@@ -127,7 +127,7 @@ class Run:
 
     def record(self, scope: Scope, state: State, data: Any, output: Any, started: float, attempt: int,
                status: str, err: StatesError | None) -> None:
-        if not scope.record:
+        if not scope.record and status != "FAILED":  # a failure is kept: it names the failing item
             return
         event = HistoryEvent(state.name, state.type, data, output, started, time.time(), attempt, status,
                              err.error if err else None, err.cause if err else None, scope.label)
@@ -225,7 +225,7 @@ class Run:
             item = items[index]
             if selector is not None:
                 item = selector.render(data, lambda: self.context_object(state.name, started, 0, (index, items[index])))
-            label = Scope(f"{state.name}[{index}]", group, record) if record else group
+            label = Scope(f"{state.name}[{index}]", group, record)
             return self.run_machine(state.processor, item, label)
 
         workers = min(limit or DEFAULT_MAP_CONCURRENCY, len(items))
