@@ -298,12 +298,3 @@ def test_outside_a_project(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"Error: {tmp_path.resolve()} is not inside a dorc config repository")
     assert "Fix: cd into the project that cookiecutter generated" in result.stderr
 
-
-def test_plan_shows_the_placeholder_account_as_one_with_the_fix(baked_project: Path, project_copy) -> None:
-    project = project_copy(baked_project)  # baked without an account id
-    result = _run(project, ("plan", "prod", "--pipeline", "census", "--layer", "raw"))
-    assert result.returncode == 0, result.stderr
-    assert (
-        "Note: no AWS account is set, so ARNs show the placeholder account 123456789012. Fix: set "
-        "UniversalConfig(account=...) in project_settings.py or AWS_ACCOUNT in .env."
-    ) in " ".join(result.stdout.split())

@@ -10,6 +10,7 @@ tests run the same definitions through both.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -206,8 +207,13 @@ class Run:
                 f"State Machine Does Not Exist: '{arn}'",
             )
         definition, handlers = self.state_machines[arn]
-        return run_state_machine(definition, handlers, child_input, state_machine_arn=arn, name=name,
-                                 **self.child_options())
+        options = self.child_options()
+        if self.on_event is not None:  # label the child's states with its state machine's name
+            report, label = self.on_event, arn.rsplit(":", 1)[-1]
+            options["on_event"] = lambda event: report(
+                dataclasses.replace(event, scope=f"{label} > {event.scope}" if event.scope else label)
+            )
+        return run_state_machine(definition, handlers, child_input, state_machine_arn=arn, name=name, **options)
 
     # -- Parallel and Map -------------------------------------------------------------------------
     def run_parallel(self, scope: Scope, state: Parallel, data: Any) -> list[Any]:
