@@ -6,13 +6,13 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from ..names import ACCOUNT_PATTERN, REGION_PATTERN, check_environment, check_slug
+from ..names import ACCOUNT_PATTERN, check_environment, check_region, check_slug
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 
 
 def slugify(text: str) -> str:
-    """'Pipeline Config' -> 'pipeline-config' (the seed's project='ExampleDorc' -> 'exampledorc')."""
+    """'Pipeline Config' -> 'pipeline-config' (project='ExampleDorc' -> 'exampledorc')."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -21,12 +21,17 @@ class UniversalConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    region: str = Field(pattern=REGION_PATTERN, description="AWS region, e.g. eu-west-2")
+    region: str = Field(description="AWS region, e.g. eu-west-2")
     project: str = Field(min_length=1, description="Project name; its slug prefixes every AWS name")
     tags: dict[str, str] = Field(default_factory=dict)
     account: str | None = Field(default=None, description="12-digit AWS account id (or AWS_ACCOUNT)")
     environments: tuple[str, ...] = ("preprod", "prod")
     python_version: str = "3.12"
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)  # one line naming the rule and the fix, as the template's check
 
     @field_validator("account", mode="before")
     @classmethod
