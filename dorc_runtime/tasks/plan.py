@@ -34,7 +34,10 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     project = Project.find()
     # the same refusal, with the same lines, as 'invoke validate' (and run and deploy)
     require_valid(project, [project.resolve_pipeline(pipeline, layer)] if pipeline else project.all_pipelines())
-    result = plan_project(project.root, env, layer=layer, pipeline=pipeline)
+    try:
+        result = plan_project(project.root, env, layer=layer, pipeline=pipeline)
+    finally:
+        _close_leftover_event_loop()
     console = Console()
     print_plan(console, result)
     console.print(summary(result))
@@ -47,6 +50,23 @@ def plan(c, env, pipeline=None, layer=None, output=None):
     if output:
         write_json(result, Path(output))
         console.print(f"Wrote {output}")
+
+
+def _close_leftover_event_loop() -> None:
+    """plan_project leaves a fresh event loop set, for code that runs after it in the same
+    process. Here nothing does, so close it now: an unclosed loop finalised at interpreter exit,
+    after its self-pipe socket, printed a stray "Exception ignored ... Invalid file descriptor: -1"
+    traceback after the plan."""
+    import asyncio
+
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+    policy.set_event_loop(None)
 
 
 TASKS = [plan]

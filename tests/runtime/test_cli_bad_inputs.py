@@ -159,7 +159,7 @@ CASES = [
     Case("main-sys-exit-plan", ("plan", "prod"), "failed to load (it called sys.exit(5))", setup=SYS_EXIT),
     Case("main-keyboard-interrupt", ("validate",), "Interrupted.", code=130, setup=_prepend(RAW_MAIN, "raise KeyboardInterrupt\n")),
     Case("main-str-raises", ("validate",), "failed to load (Odd: (its message could not be shown: its __str__ raised))", setup=BAD_STR),
-    Case("settings-sys-exit", ("validate",), "project_settings.py failed to load (it called sys.exit(3))",
+    Case("settings-sys-exit", ("validate",), "project_settings.py: failed to load (it called sys.exit(3))",
          setup=_prepend("project_settings.py", "import sys\nsys.exit(3)\n")),
     Case("settings-bad-region-validate", ("validate",), "project_settings.py: UniversalConfig: region: The AWS region 'London' is not a region code.",
          setup=_replace("project_settings.py", 'region="eu-west-2"', 'region="London"')),
