@@ -67,6 +67,9 @@ class ExecutionFailed(DorcError):
 class UnsupportedConstructError(DorcError):
     """A state-machine construct the local runner does not implement: refused, never skipped."""
 
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message, fix or "use a construct the local runner supports, or test this part after 'invoke deploy'")
+
 
 class MissingToolError(DorcError):
     """A tool dorc needs (Pulumi CLI, Docker engine, AWS credentials, Graphviz) is missing."""

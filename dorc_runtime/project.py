@@ -58,7 +58,7 @@ class Project:
         for folder in (here, *here.parents):
             if (folder / MARKER).is_file() and (folder / "src").is_dir():
                 return cls(folder)
-        # The seed's CONFIG_REPO_PATH: tasks run from outside the config repository find it there.
+        # CONFIG_REPO_PATH (.env): tasks run from outside the config repository find it there.
         configured = os.environ.get("CONFIG_REPO_PATH")
         if start is None and configured:
             folder = (here / configured).resolve()
@@ -145,9 +145,8 @@ class Project:
                 problems = "; ".join(_pydantic_message(err) for err in exc.errors())
                 raise ProjectError(f"{path}: {problems}", "fix the setting in project_settings.py") from None
             except (Exception, SystemExit) as exc:
-                raise ProjectError(
-                    f"{path} failed to load ({describe_exception(exc)})", "fix the settings file"
-                ) from None
+                failure = _settings_failure(exc)  # a model's own messages already name their fix
+                raise ProjectError(f"{MARKER}: {failure}", None if "Fix:" in failure else "fix the settings file") from None
         module = ModuleType(SETTINGS_MODULE)
         module.__dict__.update(namespace)
         return module
@@ -184,6 +183,16 @@ def _execute_definition_file(main: Path, project_root: Path) -> PipelineDefiniti
             "define one `pipeline_definition = PipelineDefinition(file_path=__file__, ...)`",
         )
     return found[0]
+
+
+def _settings_failure(exc: BaseException) -> str:
+    """One line for a failing project_settings.py: a model's field errors without pydantic's
+    internals (types, input, documentation links), anything else as its type and message."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return f"{exc.title}: " + "; ".join(_pydantic_message(err) for err in exc.errors())
+    return f"failed to load ({describe_exception(exc)})"
 
 
 def _pydantic_message(err: dict) -> str:

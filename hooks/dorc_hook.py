@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import types
+import unicodedata
 from pathlib import Path
 
 RUNTIME = "dorc_runtime"
@@ -52,6 +53,10 @@ def check_answers(context: dict[str, object], repo_dir: Path) -> None:
 
     if not str(context["project_name"]).strip():
         fail("project_name", "The project name is empty.", "give a name such as 'Pipeline Config'")
+    for answer in ("project_name", "description"):
+        # one line: a newline or other control character breaks the README title and pyproject.toml
+        if any(unicodedata.category(char) == "Cc" for char in str(context[answer])):
+            fail(answer, "The answer has a line break or another control character.", "give one line of text")
     checked("project_slug", names.check_slug, context["project_slug"])
     checked("aws_region", names.check_region, context["aws_region"])
     checked("aws_account_id", names.check_account, context["aws_account_id"])

@@ -74,6 +74,17 @@ def lambda_cause(cause: str | None) -> tuple[str | None, list[str]]:
     return cause, []
 
 
+def failure_location(execution: Any) -> str:
+    """`` at state 'clean'`` — the function that failed, also inside a Parallel branch or a Map
+    (with the item's index: ``(in fanout[17])``), not the wrapper state around it."""
+    failed = [e for e in execution.history if e.status == "FAILED"]
+    tasks = [e for e in failed if e.type == "Task"]
+    event = tasks[0] if tasks else (failed[-1] if failed else None)
+    if event is None:
+        return f" at state {execution.failed_state!r}" if execution.failed_state else ""
+    return f" at state {event.state!r}" + (f" (in {event.scope})" if event.scope else "")
+
+
 def failure_summary(error: str | None, cause: str | None) -> str:
     """``Error: message`` for a failed state or handler: the message out of a Lambda error
     document, never the raw JSON (its traceback is printed by :meth:`RunConsole.failure_details`)."""

@@ -291,7 +291,8 @@ def call_function(session: LocalSession, layer: str, pipeline: str, function: st
     try:
         return call_with_timeout(lambda: invoke(local, event, context), local.spec.timeout_seconds)
     except StatesError as exc:
-        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}", local.fixes.get(exc.error),
+        raise ExecutionFailed(f"{function} failed: {exc.error}: {exc.cause}",
+                              local.fixes.get(exc.error) or "fix the handler and call it again",
                               error=exc.error, cause=exc.cause) from None
     except HandlerTimeout:
         raise ExecutionFailed(

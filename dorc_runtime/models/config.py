@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from ..names import ACCOUNT_PATTERN, REGION_PATTERN, check_environment, check_slug
+from ..names import ACCOUNT_PATTERN, check_environment, check_region, check_slug
 from ..schedules.zones import DEFAULT_TIMEZONE, check_timezone
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
@@ -19,7 +19,7 @@ LOG_RETENTION_DAYS = (
 
 
 def slugify(text: str) -> str:
-    """'Pipeline Config' -> 'pipeline-config' (the seed's project='ExampleDorc' -> 'exampledorc')."""
+    """'Pipeline Config' -> 'pipeline-config' (project='ExampleDorc' -> 'exampledorc')."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -28,7 +28,7 @@ class UniversalConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    region: str = Field(pattern=REGION_PATTERN, description="AWS region, e.g. eu-west-2")
+    region: str = Field(description="AWS region, e.g. eu-west-2")
     project: str = Field(min_length=1, description="Project name; its slug prefixes every AWS name")
     tags: dict[str, str] = Field(default_factory=dict)
     account: str | None = Field(default=None, description="12-digit AWS account id (or AWS_ACCOUNT)")
@@ -38,6 +38,11 @@ class UniversalConfig(BaseModel):
         default=DEFAULT_TIMEZONE, description="IANA zone of cron triggers that name none, e.g. 'Europe/London'"
     )
 
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)  # one line naming the rule and the fix, as the template's check
+
     @field_validator("account", mode="before")
     @classmethod
     def _empty_account_is_none(cls, value: object) -> object:
@@ -46,7 +51,7 @@ class UniversalConfig(BaseModel):
     @field_validator("account")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(ACCOUNT_PATTERN, value):
+        if value is not None and not re.fullmatch(ACCOUNT_PATTERN, value):
             raise ValueError(f"AWS account id {value!r} must be 12 digits (or left empty)")
         return value
 

@@ -128,42 +128,40 @@ def lambda_module(layer: str, pipeline: str, function: str) -> str:
         "\n"
         "\n"
         "def handler(event, context):\n"
-        '    """Do this step\'s work. The returned value must be JSON-serialisable: Step Functions\n'
-        '    passes it to the next function as its event."""\n'
-        f'    return {{"statusCode": 200, "body": {{"function": {_q(function)}, "event": event}}}}\n'
+        '    """Do this step\'s work. Step Functions passes the returned value, which must be\n'
+        '    JSON-serialisable, to the next function as its event; this placeholder passes the\n'
+        '    event on and records that it ran."""\n'
+        f'    return {{**event, "steps": [*event.get("steps", []), {_q(function)}]}}\n'
     )
 
 
 def function_test(layer: str, pipeline: str, function: str) -> str:
     return (
-        f'"""Tests for the {function} handler of {layer}/{pipeline} (run them with `invoke test`)."""\n'
-        "\n"
-        "import importlib.util\n"
-        "import json\n"
-        "import sys\n"
-        "from pathlib import Path\n"
-        "\n"
-        f'FUNCTION_DIR = Path(__file__).resolve().parents[1] / "src" / {_q(function)}\n'
+        f'"""Tests for the {function} handler of {layer}/{pipeline}, called as \'invoke call\' calls it\n'
+        "(the `dorc` fixture of dorc_runtime.testing: the embedded AWS, an empty holding store).\n"
+        '"""\n'
         "\n"
         "\n"
-        "def load_handler():\n"
-        "    # 'lambda' is a Python keyword, so the module is loaded from its path, with the\n"
-        "    # function's folder importable as it is inside the Lambda image.\n"
-        "    sys.path.insert(0, str(FUNCTION_DIR))\n"
-        "    try:\n"
-        f'        spec = importlib.util.spec_from_file_location({_q(pipeline + "_" + function + "_lambda")}, FUNCTION_DIR / "lambda.py")\n'
-        "        module = importlib.util.module_from_spec(spec)\n"
-        "        spec.loader.exec_module(module)\n"
-        "    finally:\n"
-        "        sys.path.remove(str(FUNCTION_DIR))\n"
-        "    return module.handler\n"
+        f"def test_{function.replace('-', '_')}_records_its_step(dorc):\n"
+        f'    output = dorc.call({_q(function)}, {_q(pipeline)}, layer={_q(layer)}, event={{"year": 2021}})\n'
+        "\n"
+        f'    assert output == {{"year": 2021, "steps": [{_q(function)}]}}\n'
+    )
+
+
+def pipeline_test(layer: str, pipeline: str) -> str:
+    return (
+        f'"""{layer}/{pipeline} as a whole, run as \'invoke run\' runs it (the `dorc` fixture of\n'
+        "dorc_runtime.testing: the real state machine and handlers, the embedded AWS).\n"
+        '"""\n'
         "\n"
         "\n"
-        "def test_handler_returns_json_serialisable_data():\n"
-        '    result = load_handler()({"year": 2021}, None)\n'
+        "def test_every_function_runs_in_order(dorc):\n"
+        f'    result = dorc.run({_q(pipeline)}, layer={_q(layer)}, event={{"year": 2021}})\n'
         "\n"
-        "    json.dumps(result)\n"
-        '    assert result["statusCode"] == 200\n'
+        "    assert result.succeeded, result.failure\n"
+        "    # each placeholder handler records its step: replace this with what yours write and return\n"
+        '    assert result.output["steps"] == result.states()\n'
     )
 
 
@@ -190,6 +188,7 @@ def pipeline_files(
         "requirements.txt": pipeline_requirements(layer, pipeline),
     }
     files.update(pipeline_stacks(slug, layer, pipeline, environments, region, description))
+    files["tests/test_pipeline.py"] = pipeline_test(layer, pipeline)
     for function in functions:
         files.update(function_files(layer, pipeline, function))
     return files

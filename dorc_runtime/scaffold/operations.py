@@ -66,7 +66,10 @@ def _rel(*parts: str) -> str:
 def plan_layer(project: Project, name: str) -> Plan:
     check_name("layer", name)
     if (project.src / name).exists():
-        raise AlreadyExistsError(f"Layer {name!r} already exists (src/{name}); nothing was changed.")
+        raise AlreadyExistsError(
+            f"Layer {name!r} already exists (src/{name}); nothing was changed.",
+            "choose another name, or add pipelines to it with 'invoke new-pipeline NAME --layer " + name + "'",
+        )
     return Plan(trees={_rel(name): files.layer_files()})
 
 

@@ -36,13 +36,16 @@ class Plan:
         return [*self.trees, *self.files, *self.edits]
 
 
+_INSIDE_FIX = "scaffolding writes only inside the project; use plain names (no '/' or '..')"
+
+
 def _inside(root: Path, rel: str) -> Path:
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-        raise ProjectError(f"Refusing to write {rel!r}: it is not a path inside the project.")
+        raise ProjectError(f"Refusing to write {rel!r}: it is not a path inside the project.", _INSIDE_FIX)
     target = (root / pure).resolve()
     if not target.is_relative_to(root):
-        raise ProjectError(f"Refusing to write {rel!r}: it resolves outside the project ({target}).")
+        raise ProjectError(f"Refusing to write {rel!r}: it resolves outside the project ({target}).", _INSIDE_FIX)
     return target
 
 
@@ -107,7 +110,7 @@ def apply(root: Path, plan: Plan) -> list[str]:
             raise AlreadyExistsError(f"{rel} already exists; nothing was changed.", "choose another name")
     for rel in plan.edits:
         if not targets[rel].is_file():
-            raise ProjectError(f"{rel} does not exist; nothing was changed.")
+            raise ProjectError(f"{rel} does not exist; nothing was changed.", "restore it (e.g. from git), then run the command again")
 
     try:
         staging = Path(tempfile.mkdtemp(prefix=".dorc-scaffold-", dir=root))
@@ -132,7 +135,7 @@ def apply(root: Path, plan: Plan) -> list[str]:
                 current = targets[rel]
                 _make_parents(targets[rel], root, undo)
                 if targets[rel].exists():
-                    raise AlreadyExistsError(f"{rel} already exists; nothing was changed.")
+                    raise AlreadyExistsError(f"{rel} already exists; nothing was changed.", "choose another name")
                 os.rename(staged[rel], targets[rel])
                 undo.placed_tree(targets[rel])
             for rel in plan.files:

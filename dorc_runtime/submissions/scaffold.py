@@ -93,7 +93,10 @@ def add_route(source: str, route: Route) -> str:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise UnsafeEditError(f"{ROUTES_FILE} has a syntax error (line {exc.raw_line}); nothing was changed.") from None
+        raise UnsafeEditError(
+            f"{ROUTES_FILE} has a syntax error (line {exc.raw_line}); nothing was changed.",
+            f"fix {ROUTES_FILE} ('invoke validate' shows the error), then add the route again",
+        ) from None
     editor = _AddRoute(cst.parse_expression(route_expression(route)))
     edited = module.visit(editor)
     if editor.found != 1:

@@ -78,7 +78,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
     _check_output(output)
     with _early_aws(project) as aws:
         from ..events import parse_event
-        from ..local.console import RunConsole, failure_summary
+        from ..local.console import RunConsole, failure_location, failure_summary
         from ..local.runner import StartWith, run_pipeline
         from ..local.session import LocalSettings
         from ..runs.cost import summary_line
@@ -129,7 +129,7 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
     cost_line = summary_line(estimate, recording.schedules) if estimate else "Estimated AWS cost: no prices for this region"
     if not execution.succeeded:
         console.line(cost_line)
-        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
+        where = failure_location(execution)
         raise ExecutionFailed(
             f"{layer}/{name} {execution.status.value}{where}: {failure_summary(execution.error, execution.cause)}",
             done.fix or "fix the handler and run again; what earlier states wrote is still in the holding store",

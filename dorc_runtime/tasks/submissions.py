@@ -53,7 +53,7 @@ def submit(c, archive, env=None):
 
     Example: invoke submit submission.tar.gz
     """
-    from ..local.console import RunConsole, failure_summary
+    from ..local.console import RunConsole, failure_location, failure_summary
     from ..submissions.local import submit_locally
 
     project = Project.find()
@@ -71,7 +71,7 @@ def submit(c, archive, env=None):
     execution = result.execution
     if not execution.succeeded:
         console.failure_details(execution.cause)  # rendered as 'invoke run' renders it
-        where = f" at state {execution.failed_state!r}" if execution.failed_state else ""
+        where = failure_location(execution)
         raise ExecutionFailed(
             f"{outcome.route.layer}/{outcome.route.pipeline} {execution.status.value}{where}: "
             f"{failure_summary(execution.error, execution.cause)}",

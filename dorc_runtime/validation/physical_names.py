@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..names import S3_RESERVED_PREFIXES, S3_RESERVED_SUFFIXES
 from ..naming import Naming
 
 
@@ -21,11 +22,17 @@ class Rule:
     min_len: int
     max_len: int
 
+    reserved_prefixes: tuple[str, ...] = ()
+    reserved_suffixes: tuple[str, ...] = ()
+
     def problem(self, name: str) -> str | None:
         if not self.min_len <= len(name) <= self.max_len:
             return f"{self.kind} name {name!r} is {len(name)} characters (AWS allows {self.min_len}-{self.max_len})"
         if not self.pattern.fullmatch(name):
             return f"{self.kind} name {name!r} breaks AWS's pattern {self.pattern.pattern}"
+        if name.startswith(self.reserved_prefixes) or name.endswith(self.reserved_suffixes):
+            return (f"{self.kind} name {name!r} uses a prefix or suffix AWS reserves "
+                    f"({', '.join(self.reserved_prefixes + self.reserved_suffixes)})")
         return None
 
 
@@ -36,7 +43,9 @@ ECR = Rule("ECR repository", re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z
 LOG_GROUP = Rule("log group", re.compile(r"[.\-_/#A-Za-z0-9]+"), 1, 512)
 EVENT_RULE = Rule("EventBridge rule", re.compile(r"[.\-_A-Za-z0-9]+"), 1, 64)
 SCHEDULE = Rule("EventBridge Scheduler schedule", re.compile(r"[0-9a-zA-Z\-_.]+"), 1, 64)
-BUCKET = Rule("S3 bucket", re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]"), 3, 63)
+BUCKET = Rule(
+    "S3 bucket", re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]"), 3, 63, S3_RESERVED_PREFIXES, S3_RESERVED_SUFFIXES
+)
 SNS_TOPIC = Rule("SNS topic", re.compile(r"[A-Za-z0-9_-]+"), 1, 256)
 
 # A placeholder account keeps bucket names at their longest (account ids are 12 digits).

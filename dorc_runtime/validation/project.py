@@ -121,10 +121,12 @@ def pipelines_problems(
     problems: list[str] = []
     definitions: dict[tuple[str, str], PipelineDefinition] = {}
     pending = list(pipelines)
+    seen: set[tuple[str, str]] = set()
     while pending:
         key = pending.pop(0)
-        if key in definitions or key[1] not in project.pipelines(key[0]):
+        if key in seen or key[1] not in project.pipelines(key[0]):
             continue  # a hand-off to a missing pipeline is reported by its starter's folder checks
+        seen.add(key)
         found, definition = _pipeline_problems(project, settings, *key, stack_files=stack_files)
         problems += found
         if definition is not None:

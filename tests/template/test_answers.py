@@ -30,6 +30,14 @@ REJECTED = {
     "layer path": ({"layers": "../raw"}, "layers: The layer name '../raw' contains a path separator"),
     "layer too long": ({"layers": "a" * 33}, "AWS names built from it allow at most 32"),
     "layer twice": ({"layers": "raw,raw"}, "layers: The layer 'raw' is listed twice"),
+    # S3 reserves these bucket-name prefixes and every bucket name starts with the slug:
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    "slug with S3's sthree- prefix": ({"project_slug": "sthree-data"}, "starts with 'sthree-', a prefix S3 reserves"),
+    "slug with S3's demo prefix": ({"project_slug": "amzn-s3-demo-data"}, "starts with 'amzn-s3-demo-'"),
+    "slug with a trailing newline": ({"project_slug": "pipeline-config\n"}, "The project slug 'pipeline-config\\n'"),
+    "account in Arabic-Indic digits": ({"aws_account_id": "١٢٣٤٥٦٧٨٩٠١٢"}, "aws_account_id: The AWS account id"),
+    "region with a non-ASCII digit": ({"aws_region": "eu-west-٢"}, "aws_region: The AWS region"),
+    "description on two lines": ({"description": "one\ntwo"}, "description: The answer has a line break"),
 }
 
 
@@ -99,3 +107,25 @@ def test_bake_from_a_relative_path_as_the_cli_takes_it(tmp_path: Path, shell_pwd
     assert done.returncode == 0, done.stderr
     project = work / "out" / "pipeline-config"
     assert (project / "dorc_runtime" / "names.py").read_bytes() == (REPO_ROOT / "dorc_runtime/names.py").read_bytes()
+
+
+def test_description_with_an_emoji_and_quotes_makes_a_valid_pyproject(bake) -> None:
+    import tomllib
+
+    description = 'Census "2021" \\ data 📊 — naïve'
+    project = bake(description=description, include_example="no")
+    assert tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]["description"] == description
+
+
+def test_toml_string_escapes_what_toml_requires() -> None:
+    import sys
+    import tomllib
+
+    sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from hooks.jinja_filters import toml_string
+    finally:
+        sys.path.remove(str(REPO_ROOT))
+    assert toml_string('a "b" \\ 📊\x7f\t') == '"a \\"b\\" \\\\ 📊\\u007F\\t"'
+    for text in ("📊", 'q"uote', "back\\slash", "\x00\x1f\x7f", "tab\there"):
+        assert tomllib.loads(f"v = {toml_string(text)}")["v"] == text

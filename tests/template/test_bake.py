@@ -32,6 +32,7 @@ COMMON = [
     ".dorc-template.json",
     ".github/workflows/ci.yml",
     "tests/test_project.py",
+    "conftest.py",
     "universal/__main__.py",
     "universal/Pulumi.yaml",
     "universal/Pulumi.universal.yaml",

@@ -10,6 +10,7 @@ tests run the same definitions through both.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -157,7 +158,7 @@ class Run:
 
     def record(self, scope: Scope, state: State, data: Any, output: Any, started: float, attempt: int,
                status: str, err: StatesError | None) -> None:
-        if not scope.record:
+        if not scope.record and status != "FAILED":  # a failure is kept: it names the failing item
             return
         request_id = _attempt.__dict__.pop("request_id", None) if state.type == "Task" else None
         event = HistoryEvent(state.name, state.type, data, output, started, time.time(), attempt, status,
@@ -306,8 +307,13 @@ class Run:
                 f"State Machine Does Not Exist: '{arn}'",
             )
         definition, handlers = self.state_machines[arn]
-        return run_state_machine(definition, handlers, child_input, state_machine_arn=arn, name=name,
-                                 **self.child_options())
+        options = self.child_options()
+        if self.on_event is not None:  # label the child's states with its state machine's name
+            report, label = self.on_event, arn.rsplit(":", 1)[-1]
+            options["on_event"] = lambda event: report(
+                dataclasses.replace(event, scope=f"{label} > {event.scope}" if event.scope else label)
+            )
+        return run_state_machine(definition, handlers, child_input, state_machine_arn=arn, name=name, **options)
 
     # -- Parallel and Map -------------------------------------------------------------------------
     def run_parallel(self, scope: Scope, state: Parallel, data: Any) -> list[Any]:
@@ -330,7 +336,7 @@ class Run:
             item = items[index]
             if selector is not None:
                 item = selector.render(data, lambda: self.context_object(state.name, started, 0, (index, items[index])))
-            label = Scope(f"{state.name}[{index}]", group, record) if record else group
+            label = Scope(f"{state.name}[{index}]", group, record)
             return self.run_machine(state.processor, item, label)
 
         workers = min(limit or DEFAULT_MAP_CONCURRENCY, len(items))

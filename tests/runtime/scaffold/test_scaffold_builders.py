@@ -33,6 +33,7 @@ def test_pipeline_files_are_complete_and_parse() -> None:
         "src/fetch/lambda.py",
         "tests/test_clean.py",
         "tests/test_fetch.py",
+        "tests/test_pipeline.py",
     ]
     for name, text in tree.items():
         if name.endswith(".py"):
@@ -48,7 +49,21 @@ def test_pipeline_files_are_complete_and_parse() -> None:
 def test_generated_handler_returns_json_data() -> None:
     namespace: dict = {}
     exec(files.lambda_module("raw", "census", "fetch"), namespace)
-    assert namespace["handler"]({"a": 1}, None) == {"statusCode": 200, "body": {"function": "fetch", "event": {"a": 1}}}
+    # a pipeline step, not an API handler: it passes its event on, recording that it ran
+    assert namespace["handler"]({"a": 1}, None) == {"a": 1, "steps": ["fetch"]}
+    assert namespace["handler"]({"steps": ["load"]}, None) == {"steps": ["load", "fetch"]}
+
+
+def test_generated_tests_use_the_dorc_fixture() -> None:
+    assert files.function_test("raw", "census", "clean-up").splitlines()[-3:] == [
+        "    output = dorc.call(\"clean-up\", \"census\", layer=\"raw\", event={\"year\": 2021})",
+        "",
+        "    assert output == {\"year\": 2021, \"steps\": [\"clean-up\"]}",
+    ]
+    assert "def test_clean_up_records_its_step(dorc):" in files.function_test("raw", "census", "clean-up")
+    pipeline = files.pipeline_test("raw", "census")
+    assert "    result = dorc.run(\"census\", layer=\"raw\", event={\"year\": 2021})" in pipeline
+    assert '    assert result.output["steps"] == result.states()' in pipeline
 
 
 def test_example_targets() -> None:
