@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,8 @@ def test_publish_pushes_once_then_nothing_then_exactly_the_changed_function(
     assert [r.status for r in second] == [ImageStatus.UP_TO_DATE] * 2 and pushed == []
 
     handler = project / "src/processed/census/src/publish/lambda.py"
-    handler.write_text(handler.read_text() + "\n# a changed line\n")
+    change = f"\n# a changed line ({uuid.uuid4().hex}: new content on every run, so a new tag)\n"
+    handler.write_text(handler.read_text() + change)
     try:
         third = publish_images(assets(project), Spy(), loopback_registry)
         statuses = {r.asset.key: r.status for r in third}
@@ -148,7 +150,7 @@ def test_publish_pushes_once_then_nothing_then_exactly_the_changed_function(
         assert {new.tag, built[1].tag} <= loopback_registry.tags(new.repository)
         assert docker_engine.has_image(new.local_ref)  # built from the stand-in on the way
     finally:
-        handler.write_text(handler.read_text().replace("\n# a changed line\n", ""))
+        handler.write_text(handler.read_text().replace(change, ""))
 
 
 def test_functions_of_a_pipeline_share_every_layer_but_their_own_folder(built, docker_engine) -> None:
