@@ -1,9 +1,10 @@
 """What goes into a function's package, and the content hash that names it.
 
-Pure apart from reading the files it hashes. The tag of a function's image (or the name of its
-zip) is a hash of everything the Dockerfile copies for that function: its folder, the pipeline's
-and the project's requirements and the Dockerfile itself, plus the build settings. An unchanged
-function therefore keeps its tag, so Pulumi neither rebuilds its image nor updates its Lambda.
+Pure apart from reading the files it hashes. A zip's name is a hash of the function folder
+(without caches, virtual environments, git data, dorc's state or .env), the requirements and the
+build settings; an image's tag is the same kind of hash over its staged build context
+(:mod:`dorc_runtime.deploy.publish.assets`). An unchanged function therefore keeps its name, so
+nothing is rebuilt, pushed or updated.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ COMMON = [
     "README.md",
     ".env.example",
     ".gitignore",
+    ".dockerignore",
     ".dorc-template.json",
     ".github/workflows/ci.yml",
     "tests/test_project.py",

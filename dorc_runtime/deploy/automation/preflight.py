@@ -21,8 +21,8 @@ DOCKER_INFO_TIMEOUT = 20
 PULUMI_FIX = (
     "install the Pulumi CLI: 'curl -fsSL https://get.pulumi.com | sh' (Linux/macOS; or "
     "'brew install pulumi/tap/pulumi', or 'winget install pulumi' on Windows), open a new shell so "
-    "~/.pulumi/bin is on PATH, check with 'pulumi version', then install the providers once with "
-    "'pulumi plugin install resource aws' and 'pulumi plugin install resource docker' (see "
+    "~/.pulumi/bin is on PATH, check with 'pulumi version', then install the provider once with "
+    "'pulumi plugin install resource aws' (see "
     "https://www.pulumi.com/docs/install/)"
 )
 DOCKER_MISSING_FIX = (

@@ -18,7 +18,9 @@ from ...models.definition import Function, PipelineDefinition
 from ...naming import Naming
 from ..images import DOCKERFILE, REQUIREMENTS, TAG_LENGTH, digest, docker_platform, function_files
 
-CODE_PATH_ARG = "CODE_PATH"  # the Dockerfile's ARG naming the function folder
+# the Dockerfile's build arguments: the pipeline folder and the function folder, project-relative
+PIPELINE_PATH_ARG = "PIPELINE_PATH"
+CODE_PATH_ARG = "CODE_PATH"
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,11 @@ def image_asset(definition: PipelineDefinition, fn: Function, naming: Naming) ->
             "restore the Dockerfile from the template, or set package_type='zip' on the Function",
         )
     files = staged_files(definition, fn.name)
-    code_path = (definition.pipeline_dir / "src" / fn.name).relative_to(definition.project_root).as_posix()
-    build_args = ((CODE_PATH_ARG, code_path),)
+    root = definition.project_root
+    build_args = (
+        (PIPELINE_PATH_ARG, definition.pipeline_dir.relative_to(root).as_posix()),
+        (CODE_PATH_ARG, (definition.pipeline_dir / "src" / fn.name).relative_to(root).as_posix()),
+    )
     platform = docker_platform(fn.architecture)
     return ImageAsset(
         layer=definition.layer,

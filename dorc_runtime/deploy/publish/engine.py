@@ -16,8 +16,6 @@ from typing import Any, Protocol
 from ...errors import DeployError, MissingToolError
 
 ENGINE_TIMEOUT = 600  # seconds per API call: a build of a large image streams for minutes
-PLATFORM_LABEL = "dorc.platform"
-ASSET_LABEL = "dorc.function"
 ENGINE_FIX = (
     "start the Docker engine ('sudo systemctl start docker' on Linux, or open Docker Desktop) and "
     "check with 'docker info'; set DOCKER_HOST if the engine listens elsewhere, or set "
@@ -30,7 +28,7 @@ class Engine(Protocol):
     def has_image(self, ref: str) -> bool: ...
 
     def build(
-        self, context: Path, ref: str, platform: str, build_args: Mapping[str, str], labels: Mapping[str, str]
+        self, context: Path, ref: str, platform: str, build_args: Mapping[str, str]
     ) -> None: ...
 
     def push(self, ref: str, repository_url: str, tag: str, auth: Mapping[str, str] | None) -> None:
@@ -82,8 +80,10 @@ class DockerEngine:
         return True
 
     def build(
-        self, context: Path, ref: str, platform: str, build_args: Mapping[str, str], labels: Mapping[str, str]
+        self, context: Path, ref: str, platform: str, build_args: Mapping[str, str]
     ) -> None:
+        # no per-function --label: the classic builder puts build labels into every step's config,
+        # so they would defeat the layer cache that functions of a pipeline share
         from docker.errors import APIError, BuildError
 
         try:
@@ -92,7 +92,6 @@ class DockerEngine:
                 tag=ref,
                 platform=platform,
                 buildargs=dict(build_args),
-                labels=dict(labels),
                 network_mode=self.network_mode,
                 pull=False,  # the base image is pulled once by the engine, not re-checked per function
                 rm=True,

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from .assets import ImageAsset
-from .engine import ASSET_LABEL, PLATFORM_LABEL, Engine
+from .engine import Engine
 from .registry import Registry
 from .staging import stage
 
@@ -45,13 +45,7 @@ def build_image(asset: ImageAsset, engine: Engine) -> ImageStatus:
         return ImageStatus.UP_TO_DATE
     with tempfile.TemporaryDirectory(prefix="dorc-image-") as folder:
         context = stage(asset, Path(folder) / "context")
-        engine.build(
-            context,
-            asset.local_ref,
-            asset.platform,
-            dict(asset.build_args),
-            {ASSET_LABEL: asset.key, PLATFORM_LABEL: asset.platform},
-        )
+        engine.build(context, asset.local_ref, asset.platform, dict(asset.build_args))
     return ImageStatus.BUILT
 
 

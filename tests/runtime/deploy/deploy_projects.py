@@ -13,9 +13,12 @@ from pathlib import Path
 
 DOCKERFILE = """\
 FROM public.ecr.aws/lambda/python:3.12
-ARG CODE_PATH
 COPY requirements.txt ${LAMBDA_TASK_ROOT}/global-requirements.txt
 RUN pip install --no-cache-dir -r ${LAMBDA_TASK_ROOT}/global-requirements.txt
+ARG PIPELINE_PATH
+COPY ${PIPELINE_PATH}/requirements.txt ${LAMBDA_TASK_ROOT}/requirements.txt
+RUN pip install --no-cache-dir -r ${LAMBDA_TASK_ROOT}/requirements.txt
+ARG CODE_PATH
 COPY ${CODE_PATH}/ ${LAMBDA_TASK_ROOT}/
 CMD ["lambda.handler"]
 """

@@ -38,7 +38,8 @@ def test_deploy_without_tools_fails_once_clearly_and_changes_nothing(in_project)
     assert message.startswith("Error: ") and "Traceback" not in message
     assert "The Pulumi CLI is not installed" in message and "get.pulumi.com" in message
     assert "No AWS credentials found" in message
-    if shutil.which("docker"):
+    engine_down = shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True).returncode != 0
+    if engine_down:  # with an engine at DOCKER_HOST (CI's docker tests) Docker is no problem
         assert "docker info" in message
     assert "nothing was changed" in message
     assert snapshot(in_project.root) == before

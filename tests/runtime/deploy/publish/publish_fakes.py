@@ -15,9 +15,9 @@ class FakeEngine:
     def has_image(self, ref: str) -> bool:
         return ref in self.images
 
-    def build(self, context: Path, ref, platform, build_args, labels) -> None:
+    def build(self, context: Path, ref, platform, build_args) -> None:
         files = sorted(p.relative_to(context).as_posix() for p in context.rglob("*") if p.is_file())
-        self.images[ref] = {"files": files, "platform": platform, "build_args": dict(build_args), "labels": dict(labels)}
+        self.images[ref] = {"files": files, "platform": platform, "build_args": dict(build_args)}
         self.builds.append((ref, platform))
 
     def push(self, ref, repository_url, tag, auth) -> None:

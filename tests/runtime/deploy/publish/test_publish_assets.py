@@ -54,7 +54,7 @@ def test_the_context_is_exactly_the_dockerfile_requirements_and_the_function_fol
         "src/raw/census/src/validate/lambda.py",
         "src/raw/census/src/validate/rules.json",
     ]
-    assert validate.build_args == (("CODE_PATH", "src/raw/census/src/validate"),)
+    assert validate.build_args == (("PIPELINE_PATH", "src/raw/census"), ("CODE_PATH", "src/raw/census/src/validate"))
     assert (validate.repository, validate.platform) == ("acme-data/raw/census/validate", "linux/amd64")
     assert validate.local_ref == f"acme-data/raw/census/validate:{validate.tag}"
 
@@ -76,6 +76,7 @@ def test_tag_is_a_hash_of_the_platform_the_build_arg_and_the_staged_files(root: 
     sha = hashlib.sha256()
     entries = [
         ("platform", b"linux/amd64"),
+        ("build-arg:PIPELINE_PATH", b"src/raw/census"),
         ("build-arg:CODE_PATH", b"src/raw/census/src/validate"),
         ("file:Dockerfile", (root / "Dockerfile").read_bytes()),
         ("file:requirements.txt", b""),
@@ -118,3 +119,15 @@ def test_an_image_function_without_a_dockerfile_is_refused_with_the_fix(root: Pa
     with pytest.raises(DeployError) as error:
         asset(root, "raw", "census", "fetch")
     assert "no Dockerfile" in error.value.message and "package_type='zip'" in error.value.fix
+
+
+def test_the_templates_dockerignore_lists_what_staging_leaves_out() -> None:
+    """One list in the code (images.IGNORED_*); the template's .dockerignore repeats it for
+    hand-made builds, and this keeps the two from drifting apart."""
+    from dorc_runtime.deploy.images import IGNORED_DIRS, IGNORED_NAMES
+
+    template = Path(__file__).resolve().parents[4] / "{{cookiecutter.project_slug}}" / ".dockerignore"
+    patterns = {line for line in template.read_text().splitlines() if line and not line.startswith("#")}
+    wanted = {f"**/{name}" for name in IGNORED_DIRS | IGNORED_NAMES}
+    assert wanted <= patterns
+    assert {".venv", ".git", ".dorc", ".env"} <= patterns

@@ -41,7 +41,7 @@ def test_build_builds_each_image_once_then_nothing(root: Path) -> None:
     assert {r.status for r in second} == {ImageStatus.UP_TO_DATE} and len(engine.builds) == 5
 
 
-def test_each_build_gets_its_staged_context_platform_and_labels(root: Path) -> None:
+def test_each_build_gets_its_staged_context_and_platform(root: Path) -> None:
     engine = FakeEngine()
     (aggregate, *_) = build_images(assets(root), engine)
     built = engine.images[aggregate.asset.local_ref]
@@ -49,8 +49,7 @@ def test_each_build_gets_its_staged_context_platform_and_labels(root: Path) -> N
         "files": ["Dockerfile", "requirements.txt", "src/processed/census/requirements.txt",
                   "src/processed/census/src/aggregate/lambda.py"],  # fmt: skip
         "platform": "linux/arm64",
-        "build_args": {"CODE_PATH": "src/processed/census/src/aggregate"},
-        "labels": {"dorc.function": "processed/census/aggregate", "dorc.platform": "linux/arm64"},
+        "build_args": {"PIPELINE_PATH": "src/processed/census", "CODE_PATH": "src/processed/census/src/aggregate"},
     }
 
 
