@@ -154,7 +154,11 @@ def run_destroy(
     session = session.checked(Needs(), seams.probes)
     runner = _runner(session, seams)
     refuse_unknown_removed(session.layout, plan, runner.backend_stacks)
-    refuse_if_blocked(plan, blocking_stacks(session.layout, plan, runner.resource_count))
+    blocking = blocking_stacks(session.layout, plan, runner.resource_count)
+    if not target.single_pipeline:  # a removed pipeline's stacks read infra's outputs too
+        orphans = orphan_stacks(session.layout, runner.backend_stacks())
+        blocking += [stack for stack in orphans if stack.environment == target.environment]
+    refuse_if_blocked(plan, blocking)
     storage = seams.storage(session.layout.region)
     holders = data_holders(session.layout, plan, runner.outputs, runner.resource_count)
     full = [holder for holder in holders if storage.holds_data(holder)]

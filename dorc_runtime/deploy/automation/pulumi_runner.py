@@ -7,6 +7,7 @@ and this module only from the task bodies, so ``invoke --list`` stays fast.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -56,14 +57,16 @@ class PulumiStackRunner:
 
     def destroy(self, stack: StackRef, progress: Progress) -> StackResult:
         progress.stack_started(stack, "destroy")
-        if _has_program(stack) or stack.kind is not StackKind.PIPELINE:
-            pulumi_stack = self._open(stack, create=False)
-        else:  # a removed or renamed pipeline: its folder is gone, its stack is not
-            pulumi_stack = self._open_without_program(stack)
+        removed = stack.kind is StackKind.PIPELINE and not _has_program(stack)
+        # a removed or renamed pipeline: its folder is gone, its stack is not
+        pulumi_stack = self._open_without_program(stack) if removed else self._open(stack, create=False)
         if pulumi_stack is None:
             return self._finish(progress, StackResult(stack, "destroy"))
-        # no remove=True: `stack rm` would also delete the user's Pulumi.<env>.yaml
-        result = self._stream(stack, progress, "destroy", pulumi_stack.destroy)
+        # remove=True only without a folder: `stack rm` would also delete the user's
+        # Pulumi.<env>.yaml, but a removed pipeline has none, and its stack must leave the backend
+        # so that deploy stops listing it
+        operation = functools.partial(pulumi_stack.destroy, remove=True) if removed else pulumi_stack.destroy
+        result = self._stream(stack, progress, "destroy", operation)
         return self._finish(progress, StackResult(stack, "destroy", _counts(result.summary.resource_changes)))
 
     def outputs(self, stack: StackRef) -> dict[str, Any]:
@@ -92,7 +95,9 @@ class PulumiStackRunner:
         self._ensure_backend_folder()
         workspace = auto.LocalWorkspace(work_dir=str(universal.work_dir), env_vars=self._env(universal))
         summaries = self._run(universal, "stack ls --all", lambda: workspace.list_stacks(include_all=True))
-        return [pair for pair in (_project_and_stack(summary.name) for summary in summaries) if pair]
+        # a stack destroyed but kept (destroy without remove) has no resources left to report
+        found = [_project_and_stack(summary.name) for summary in summaries if summary.resource_count != 0]
+        return [pair for pair in found if pair]
 
     # -- helpers --------------------------------------------------------------------------------
     def _ensure_backend_folder(self) -> None:

@@ -50,7 +50,8 @@ def event_log(*extra):
             f.write(json.dumps(line) + "\n")
 if args[:2] == ["stack", "ls"] and "--all" in args:
     print(json.dumps([{"name": "organization/census-demo-universal/universal", "current": False},
-                      {"name": "organization/census-demo-raw-gone/prod", "current": False}]))
+                      {"name": "organization/census-demo-raw-gone/prod", "current": False, "resourceCount": 9},
+                      {"name": "organization/census-demo-raw-emptied/prod", "current": False, "resourceCount": 0}]))
 elif args[:2] == ["stack", "export"]:
     print(json.dumps({"version": 3, "deployment": {"secrets_providers": {"type": "passphrase",
           "state": {"salt": "v1:c2FsdA==:v1:abc:def"}}}}))
@@ -169,6 +170,7 @@ def test_a_program_folder_without_pulumi_yaml(stub_cli, runner, session):
 
 
 def test_backend_stacks_list_every_project(stub_cli, runner):
+    # a destroyed stack kept in the backend reports no resources and is not listed
     assert runner.backend_stacks() == [("census-demo-universal", "universal"), ("census-demo-raw-gone", "prod")]
     ls = next(c for c in stub_cli() if c["args"][1:3] == ["stack", "ls"])
     assert "--all" in ls["args"]
@@ -186,9 +188,20 @@ def test_destroy_of_a_pipeline_whose_folder_is_gone_uses_an_empty_inline_program
     assert "--exec-kind" in destroy["args"] and destroy["args"][destroy["args"].index("--exec-kind") + 1] == "auto.inline"
     assert any(a.startswith("--client=127.0.0.1:") for a in destroy["args"])
     assert destroy["args"][-2:] == ["--stack", "prod"]
+    # the stack then leaves the backend (`stack rm`), so deploy stops listing it
+    assert [c["args"][1:3] for c in calls].index(["stack", "rm"]) > calls.index(destroy)
     assert destroy["cwd"] != str(stack.work_dir)
     assert "name: census-demo-raw-gone" in destroy["files"]["Pulumi.yaml"]
     assert "encryptionsalt: v1:c2FsdA==:v1:abc:def" in destroy["files"]["Pulumi.prod.yaml"]
     assert destroy["env"]["PULUMI_BACKEND_URL"] == session.backend.url
     assert destroy["env"]["PULUMI_CONFIG_PASSPHRASE"] == "s3cret"
     assert not stack.work_dir.exists()  # nothing is recreated in the project
+
+
+def test_destroy_of_a_pipeline_with_its_folder_keeps_the_stack_and_the_users_stack_file(stub_cli, runner, session):
+    stack = session.layout.pipeline("prod", "raw", "census")
+    runner.destroy(stack, RecordingProgress())
+    calls = [c for c in stub_cli() if c["args"] != ["version"]]
+    destroy = next(c for c in calls if "destroy" in c["args"])
+    assert destroy["cwd"] == str(stack.work_dir)
+    assert not any(c["args"][1:3] == ["stack", "rm"] for c in calls)  # rm would delete Pulumi.prod.yaml

@@ -84,3 +84,16 @@ def test_without_a_layer_a_removed_pipeline_is_refused_with_the_fix(project):
     assert "--pipeline old-weather --layer <layer>" in error.value.fix
     with pytest.raises(ProjectError):  # deploy and preview never target a missing folder
         resolve_target(project, "prod", "old-weather", "raw")
+
+
+def test_an_environment_is_not_destroyed_under_its_removed_pipelines_stacks(session):
+    runner = FakeRunner(deployed={"infra [prod]": 5}, backend=BACKEND)
+    h = make_harness(runner)
+    with pytest.raises(DeployError) as error:
+        run_destroy(session, Target("prod"), h.seams, yes=True)
+    assert "pipeline raw/old-weather [prod] still exist(s)" in error.value.message
+    assert error.value.fix == (
+        "destroy them first, e.g. 'invoke destroy --env prod --pipeline old-weather --layer raw'"
+    )
+    assert [c for c in h.runner.calls if c[0] == "destroy"] == []
+    run_destroy(session, Target("preprod"), make_harness(FakeRunner(backend=BACKEND[:4])).seams, yes=True)

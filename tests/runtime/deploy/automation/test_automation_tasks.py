@@ -87,3 +87,18 @@ def test_tasks_are_exported_with_help():
     assert [t.name for t in deploy_tasks.TASKS] == ["preview", "deploy", "destroy", "outputs"]
     for t in deploy_tasks.TASKS:
         assert t.help and t.__doc__
+
+
+def test_destroy_of_a_removed_pipeline_and_force_reach_preflight_and_change_nothing(in_project):
+    """The task accepts a pipeline whose folder is gone (with --layer) and --force; here it stops at
+    the missing tools, before anything is emptied or destroyed."""
+    shutil.rmtree(in_project.root / "src/raw/weather")
+    before = snapshot(in_project.root)
+    with pytest.raises(Exit) as error:
+        deploy_tasks.destroy(MockContext(), env="prod", pipeline="weather", layer="raw", yes=True, force=True)
+    message = str(error.value.message)
+    assert "The Pulumi CLI is not installed" in message and "There is no pipeline" not in message
+    with pytest.raises(Exit) as error:
+        deploy_tasks.destroy(MockContext(), env="prod", pipeline="weather", yes=True)
+    assert "--pipeline weather --layer <layer>" in str(error.value.message)
+    assert snapshot(in_project.root) == before
