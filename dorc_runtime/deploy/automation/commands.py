@@ -15,13 +15,13 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ...errors import DeployError, ProjectError
+from ...errors import DeployError, DorcError, ProjectError
 from ...names import check_name
 from ...project import Project
 from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
 from .executor import PreviewExecutor
-from .fingerprints import FORCED, Decision, decide, decisions_report, offline_fingerprints
+from .fingerprints import FORCED, UNPLANNED, Decision, decide, decisions_report, offline_fingerprints
 from .live import summary_table
 from .guards import confirm, git_status, refuse_dirty
 from .plan import (
@@ -174,7 +174,11 @@ def _decisions(
 ) -> list[Decision]:
     if seams.fingerprints is None:  # no offline planning: every stack runs
         return [Decision(stack, True, FORCED) for stack in plan.stacks]
-    planned = seams.fingerprints(session.layout, plan.stacks, plan.target.environment)
+    try:
+        planned = seams.fingerprints(session.layout, plan.stacks, plan.target.environment)
+    except DorcError as error:  # e.g. a program that needs real AWS: deploy as before, all stacks
+        seams.console.print(f"Could not fingerprint the stacks offline, so every stack runs: {error.message}", markup=False, highlight=False)
+        return [Decision(stack, True, UNPLANNED) for stack in plan.stacks]
     return decide(session.layout, plan.stacks, planned, runner.read_fingerprint, set(backend), run_all)
 
 

@@ -104,6 +104,7 @@ NOT_DEPLOYED = "not deployed yet (no resources in the backend)"
 NO_RECORD = "no fingerprint recorded (never deployed by this version of dorc, or the last up failed)"
 CHANGED = "changed since the last successful deploy"
 UNCHANGED = "unchanged since the last successful deploy"
+UNPLANNED = "the offline plan failed, so nothing can be compared"
 
 
 @dataclass(frozen=True)

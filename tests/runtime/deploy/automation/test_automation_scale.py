@@ -179,3 +179,18 @@ def test_destroy_runs_the_pipelines_in_parallel_before_infra(big):
     assert h.runner.peak == 4
     destroyed = [label for action, label in h.runner.calls if action == "destroy"]
     assert len(destroyed) == PIPELINES + 1 and destroyed[-1] == "infra [prod]"
+
+
+@pytest.mark.timeout(120)
+def test_when_the_offline_plan_fails_every_stack_runs_and_says_why(big):
+    h = harness(big)
+
+    def broken(layout, stacks, environment):
+        raise DeployError("layer0/pipeline000 [prod]: the Pulumi program failed: RuntimeError: needs AWS")
+
+    h.seams = replace(h.seams, fingerprints=broken)
+    run_deploy(big, Target("prod"), h.seams, yes=True)
+    assert len(ups(h)) == PIPELINES + 2
+    assert "Could not fingerprint the stacks offline, so every stack runs: layer0/pipeline000" in (
+        h.seams.console.export_text()
+    )
