@@ -22,8 +22,8 @@ from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
 from .executor import PreviewExecutor
 from .fingerprints import FORCED, UNPLANNED, Decision, decide, decisions_report, offline_fingerprints
-from .live import summary_table
 from .guards import confirm, git_status, refuse_dirty
+from .live import summary_table
 from .plan import (
     StackPlan,
     Target,
@@ -272,8 +272,8 @@ def publish_images(session: Session, plan: StackPlan, console: Console) -> objec
 def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
     from rich.prompt import Confirm
 
-    from .preflight import system_probes
     from .live import LiveProgress
+    from .preflight import system_probes
     from .storage import AwsStorage
 
     console = console or Console()

@@ -17,8 +17,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -169,7 +169,7 @@ def failure(outcomes: Sequence[Outcome], interrupted: bool, verb: str) -> Deploy
         cancelled = ", ".join(o.stack.label for o in bad) or "none"
         return DeployError(
             f"Interrupted: {verb} stopped; cancelled (lock released): {cancelled}.{tail}",
-            f"run the same command again; completed stacks are skipped as unchanged"
+            "run the same command again; completed stacks are skipped as unchanged"
             if verb == "deploy" else "run the same command again",
         )
     first = bad[0]
