@@ -12,6 +12,7 @@ ENV_HELP = "environment to act on (a key of ENVIRONMENTS in project_settings.py)
 PIPELINE_HELP = "only this pipeline's stack"
 LAYER_HELP = "the pipeline's layer (needed only when the name is in several layers)"
 VERBOSE_HELP = "also print Pulumi's own output"
+PARALLEL_HELP = "run at most N pipeline stacks at a time (default: min(4, CPU count))"
 
 
 def _session():
@@ -73,10 +74,15 @@ def preview(c, env, pipeline=None, layer=None, verbose=False):
         "yes": "do not ask for confirmation (needed without a terminal, e.g. in CI)",
         "allow_dirty": "allow deploying prod from a git tree with uncommitted changes",
         "verbose": VERBOSE_HELP,
+        "all": "run every stack, even those whose fingerprint says unchanged",
+        "changed": "only list which stacks would run and why; change nothing",
+        "parallel": PARALLEL_HELP,
     }
 )
-def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verbose=False):
-    """Deploy universal -> infra -> every pipeline of an environment (or only --pipeline).
+def deploy(
+    c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verbose=False, all=False, changed=False, parallel=None  # noqa: A002
+):
+    """Deploy universal -> infra -> every pipeline of an environment (or only --pipeline), skipping unchanged stacks.
 
     Example: invoke deploy --env prod --pipeline census --layer raw
     """
@@ -85,7 +91,21 @@ def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verb
     project, session = _session()
     _require_valid(project, pipeline, layer)
     target = resolve_target(project, env, pipeline, layer)
-    run_deploy(session, target, real_seams(verbose=verbose), yes=yes, allow_dirty=allow_dirty)
+    seams = real_seams(verbose=verbose)
+    run_deploy(
+        session, target, seams, yes=yes, allow_dirty=allow_dirty, run_all=all, changed=changed, parallel=_parallel(parallel)
+    )
+
+
+def _parallel(value) -> int:  # noqa: ANN001
+    from ..deploy.automation.scheduler import default_parallel
+    from ..errors import DeployError
+
+    if value is None:
+        return default_parallel()
+    if not str(value).isdigit() or int(value) < 1:
+        raise DeployError(f"--parallel {value!r} is not a number of stacks.", "use --parallel 1 or more, e.g. --parallel 4")
+    return int(value)
 
 
 @dorc_task(
@@ -97,9 +117,10 @@ def deploy(c, env, pipeline=None, layer=None, yes=False, allow_dirty=False, verb
         "universal": "also destroy the universal stack (ECR), once no environment uses it",
         "force": "empty buckets (every version) and repositories that still hold data, then destroy",
         "verbose": VERBOSE_HELP,
+        "parallel": PARALLEL_HELP,
     }
 )
-def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force=False, verbose=False):
+def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force=False, verbose=False, parallel=None):
     """Destroy an environment's pipelines then its infra, in reverse deploy order (or only --pipeline).
 
     Example: invoke destroy --env preprod --yes
@@ -108,7 +129,7 @@ def destroy(c, env, pipeline=None, layer=None, yes=False, universal=False, force
 
     project, session = _session()
     target = resolve_target(project, env, pipeline, layer, include_universal=universal, removed_ok=True)
-    run_destroy(session, target, real_seams(verbose=verbose), yes=yes, force=force)
+    run_destroy(session, target, real_seams(verbose=verbose), yes=yes, force=force, parallel=_parallel(parallel))
 
 
 @dorc_task(

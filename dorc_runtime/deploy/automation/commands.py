@@ -7,20 +7,23 @@ tests with fakes; the task functions in ``dorc_runtime.tasks.deploy`` only parse
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from ...errors import DeployError, ProjectError
+from ...errors import DeployError, DorcError, ProjectError
 from ...names import check_name
 from ...project import Project
 from ...settings import DorcEnvironment
 from .backend import Backend, passphrase, select_backend
-from .executor import ApplyExecutor, PreviewExecutor
+from .executor import PreviewExecutor
+from .fingerprints import FORCED, UNPLANNED, Decision, decide, decisions_report, offline_fingerprints
 from .guards import confirm, git_status, refuse_dirty
+from .live import summary_table
 from .plan import (
     StackPlan,
     Target,
@@ -35,6 +38,7 @@ from .plan import (
     skipped_preview_notice,
 )
 from .preflight import Needs, Probes, preflight
+from .rollout import Report, Rollout
 from .runner import Progress, StackResult, StackRunner
 from .stacks import Layout, StackKind, StackRef
 from .storage import HolderKind, Storage, data_holders, refuse_if_holding_data
@@ -55,6 +59,8 @@ class Seams:
     storage: Callable[[str], Storage]  # region -> the buckets and repositories destroy checks
     # deploy's publish stage (images to the registry), run between universal and the pipelines
     publish: Callable[[Session, StackPlan], object] | None = None
+    # each stack's fingerprint, planned offline; None: no skipping, every stack runs
+    fingerprints: Callable[[Layout, Sequence[StackRef], str], Mapping[StackRef, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,25 +135,68 @@ def run_preview(session: Session, target: Target, seams: Seams) -> list[StackRes
 
 
 def run_deploy(
-    session: Session, target: Target, seams: Seams, yes: bool = False, allow_dirty: bool = False
+    session: Session,
+    target: Target,
+    seams: Seams,
+    yes: bool = False,
+    allow_dirty: bool = False,
+    run_all: bool = False,
+    changed: bool = False,
+    parallel: int = 1,
 ) -> list[StackResult]:
+    """``changed``: only say which stacks would run and why; ``run_all``: ignore the fingerprints."""
     plan = deploy_plan(session.layout, target)
     _show_plan(seams, "Deploy", plan, session)
-    refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
-    needs = Needs(docker=seams.needs_docker(session.layout, plan))
+    if not changed:
+        refuse_dirty(target.environment, seams.git_status(session.layout.root), allow_dirty)
+    needs = Needs(docker=not changed and seams.needs_docker(session.layout, plan))
     session = session.checked(needs, seams.probes)
     runner = _runner(session, seams)
-    orphans = orphan_stacks(session.layout, runner.backend_stacks())
+    backend = runner.backend_stacks()
+    orphans = orphan_stacks(session.layout, backend)
     if orphans:
         seams.console.print(orphan_notice(orphans), markup=False, highlight=False, soft_wrap=True)
-    confirm(plan, yes, seams.interactive, seams.ask)
+    decisions = _decisions(session, plan, seams, runner, backend, run_all)
+    if seams.fingerprints is not None:
+        seams.console.print(decisions_report(decisions, listing=changed), markup=False, highlight=False)
+    if changed:
+        return []
+    confirm(replace(plan, stacks=tuple(d.stack for d in decisions if d.run)), yes, seams.interactive, seams.ask)
     publish = seams.publish
     before_pipelines = (lambda: publish(session, plan)) if publish else None
-    return ApplyExecutor(runner, seams.progress, before_pipelines).execute(plan)
+    with _live(seams.progress):
+        report = Rollout(runner, seams.progress, parallel).deploy(decisions, before_pipelines)
+    return _finish(seams, report, "Deploy")
+
+
+def _decisions(
+    session: Session, plan: StackPlan, seams: Seams, runner: StackRunner, backend: list[tuple[str, str]], run_all: bool
+) -> list[Decision]:
+    if seams.fingerprints is None:  # no offline planning: every stack runs
+        return [Decision(stack, True, FORCED) for stack in plan.stacks]
+    try:
+        planned = seams.fingerprints(session.layout, plan.stacks, plan.target.environment)
+    except DorcError as error:  # e.g. a program that needs real AWS: deploy as before, all stacks
+        seams.console.print(f"Could not fingerprint the stacks offline, so every stack runs: {error.message}", markup=False, highlight=False)
+        return [Decision(stack, True, UNPLANNED) for stack in plan.stacks]
+    return decide(session.layout, plan.stacks, planned, runner.read_fingerprint, set(backend), run_all)
+
+
+def _live(progress: Progress) -> AbstractContextManager[object]:
+    return progress if isinstance(progress, AbstractContextManager) else nullcontext()
+
+
+def _finish(seams: Seams, report: Report, title: str) -> list[StackResult]:
+    """The summary table of every stack, then the first failure (if any) as the command's error."""
+    seams.console.print(summary_table(report.outcomes, title))
+    error = report.error()
+    if error is not None:
+        raise error
+    return report.results
 
 
 def run_destroy(
-    session: Session, target: Target, seams: Seams, yes: bool = False, force: bool = False
+    session: Session, target: Target, seams: Seams, yes: bool = False, force: bool = False, parallel: int = 1
 ) -> list[StackResult]:
     plan = destroy_plan(session.layout, target)
     _show_plan(seams, "Destroy", plan, session)
@@ -166,11 +215,13 @@ def run_destroy(
     confirm(plan, yes, seams.interactive, seams.ask)
     for holder in full:  # only with --force, after the confirmation
         seams.console.print(f"Emptied {holder} ({storage.empty(holder)} deleted)", markup=False, highlight=False)
-    results = ApplyExecutor(runner, seams.progress).execute(plan)
-    for holder in holders:  # universal retains its repositories on delete; destroy means gone
-        if holder.kind is HolderKind.REPOSITORY:
-            storage.delete_repository(holder.name)
-    return results
+    with _live(seams.progress):
+        report = Rollout(runner, seams.progress, parallel).destroy(plan.stacks)
+    if report.error() is None:
+        for holder in holders:  # universal retains its repositories on delete; destroy means gone
+            if holder.kind is HolderKind.REPOSITORY:
+                storage.delete_repository(holder.name)
+    return _finish(seams, report, "Destroy")
 
 
 def outputs_stack(
@@ -221,8 +272,8 @@ def publish_images(session: Session, plan: StackPlan, console: Console) -> objec
 def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
     from rich.prompt import Confirm
 
+    from .live import LiveProgress
     from .preflight import system_probes
-    from .progress import RichProgress
     from .storage import AwsStorage
 
     console = console or Console()
@@ -234,7 +285,7 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
 
     return Seams(
         console=console,
-        progress=RichProgress(console, verbose),
+        progress=LiveProgress(console, verbose),
         probes=system_probes(),
         make_runner=make_runner,
         git_status=git_status,
@@ -243,4 +294,5 @@ def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:
         needs_docker=needs_docker,
         storage=AwsStorage.for_region,
         publish=lambda session, plan: publish_images(session, plan, console),
+        fingerprints=offline_fingerprints,
     )

@@ -19,6 +19,7 @@ from ...errors import DeployError, MissingToolError
 from ...naming import Naming
 from .backend import Backend
 from .engine_events import EngineEventRelay
+from .fingerprints import FINGERPRINT_TAG
 from .preflight import PULUMI_FIX
 from .runner import Progress, StackResult
 from .stacks import Layout, StackKind, StackRef, program_environment
@@ -99,6 +100,21 @@ class PulumiStackRunner:
         found = [_project_and_stack(summary.name) for summary in summaries if summary.resource_count != 0]
         return [pair for pair in found if pair]
 
+    def cancel(self, stack: StackRef) -> None:
+        pulumi_stack = self._open(stack, create=False)
+        if pulumi_stack is not None:
+            self._run(stack, "cancel", pulumi_stack.cancel)
+
+    def read_fingerprint(self, stack: StackRef) -> str | None:
+        if not _has_program(stack):
+            return None
+        tags = self._run(stack, "stack tag ls", lambda: self._workspace(stack).list_tags(stack.name))
+        return tags.get(FINGERPRINT_TAG)
+
+    def record_fingerprint(self, stack: StackRef, fingerprint: str) -> None:
+        workspace = self._workspace(stack)
+        self._run(stack, "stack tag set", lambda: workspace.set_tag(stack.name, FINGERPRINT_TAG, fingerprint))
+
     # -- helpers --------------------------------------------------------------------------------
     def _ensure_backend_folder(self) -> None:
         if self.backend.local_path is not None:
@@ -135,6 +151,10 @@ class PulumiStackRunner:
         salt = ((deployment.get("secrets_providers") or {}).get("state") or {}).get("salt")
         if salt:
             selected.workspace.save_stack_settings(stack.name, auto.StackSettings(encryption_salt=salt))
+
+    def _workspace(self, stack: StackRef) -> auto.LocalWorkspace:
+        self._ensure_backend_folder()
+        return auto.LocalWorkspace(work_dir=str(stack.work_dir), env_vars=self._env(stack))
 
     def _env(self, stack: StackRef) -> dict[str, str]:
         return program_environment(

@@ -77,3 +77,13 @@ class StackRunner(Protocol):
     def backend_stacks(self) -> list[tuple[str, str]]:
         """Every ``(Pulumi project, stack)`` in the backend, including projects with no folder."""
         ...
+
+    def cancel(self, stack: StackRef) -> None:
+        """Stop an update of ``stack`` running in another thread and release its lock."""
+        ...
+
+    def read_fingerprint(self, stack: StackRef) -> str | None:
+        """The fingerprint recorded by the last successful deploy (see :mod:`.fingerprints`)."""
+        ...
+
+    def record_fingerprint(self, stack: StackRef, fingerprint: str) -> None: ...

@@ -48,6 +48,8 @@ class FakeRunner:
     fail_on: str | None = None
     backend: list[tuple[str, str]] = field(default_factory=list)  # (Pulumi project, stack) pairs
     stack_outputs: dict[str, dict] = field(default_factory=dict)  # by stack label, else a default
+    fingerprints: dict[str, str] = field(default_factory=dict)  # recorded stack tags, by stack label
+    cancelled: list[str] = field(default_factory=list)
 
     def _step(self, action: str, stack: StackRef, progress) -> StackResult:
         self.calls.append((action, stack.label))
@@ -84,6 +86,15 @@ class FakeRunner:
 
     def backend_stacks(self):
         return list(self.backend)
+
+    def cancel(self, stack):
+        self.cancelled.append(stack.label)
+
+    def read_fingerprint(self, stack):
+        return self.fingerprints.get(stack.label)
+
+    def record_fingerprint(self, stack, fingerprint):
+        self.fingerprints[stack.label] = fingerprint
 
 
 @dataclass

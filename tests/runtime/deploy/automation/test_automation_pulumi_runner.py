@@ -67,6 +67,12 @@ elif args[:2] == ["stack", "history"]:
     print(json.dumps([{"kind": "update", "startTime": "2024-01-31T12:00:00.000Z", "message": "",
         "environment": {}, "config": {}, "result": "succeeded", "endTime": "2024-01-31T12:00:03.000Z",
         "version": 1, "resourceChanges": {"create": 1, "same": 4}}]))
+elif args[:3] == ["stack", "tag", "ls"]:
+    tags = os.environ["STUB_LOG"] + ".tags"
+    print(open(tags).read() if os.path.exists(tags) else json.dumps({"pulumi:project": "census-demo-infra"}))
+elif args[:3] == ["stack", "tag", "set"]:
+    with open(os.environ["STUB_LOG"] + ".tags", "w") as f:
+        json.dump({"pulumi:project": "census-demo-infra", args[3]: args[4]}, f)
 elif args[0] in ("up", "preview", "destroy"):
     event_log()
 """
@@ -205,3 +211,26 @@ def test_destroy_of_a_pipeline_with_its_folder_keeps_the_stack_and_the_users_sta
     destroy = next(c for c in calls if "destroy" in c["args"])
     assert destroy["cwd"] == str(stack.work_dir)
     assert not any(c["args"][1:3] == ["stack", "rm"] for c in calls)  # rm would delete Pulumi.prod.yaml
+
+
+def test_a_fingerprint_is_a_stack_tag_set_and_read_in_the_program_folder(stub_cli, runner, session):
+    infra = session.layout.infra("prod")
+    assert runner.read_fingerprint(infra) is None  # only Pulumi's own tags so far
+    runner.record_fingerprint(infra, "9f86d081884c7d65")
+    assert runner.read_fingerprint(infra) == "9f86d081884c7d65"
+    tag_calls = [c for c in stub_cli() if "tag" in c["args"]]
+    assert [c["args"][1:] for c in tag_calls] == [
+        ["stack", "tag", "ls", "--json", "--stack", "prod"],
+        ["stack", "tag", "set", "dorc:fingerprint", "9f86d081884c7d65", "--stack", "prod"],
+        ["stack", "tag", "ls", "--json", "--stack", "prod"],
+    ]
+    assert {c["cwd"] for c in tag_calls} == {str(infra.work_dir)}
+    assert {c["env"]["PULUMI_BACKEND_URL"] for c in tag_calls} == {session.backend.url}
+
+
+def test_cancel_runs_pulumi_cancel_on_the_stack(stub_cli, runner, session):
+    stack = session.layout.pipeline("prod", "raw", "census")
+    runner.cancel(stack)
+    cancel = [c for c in stub_cli() if "cancel" in c["args"]]
+    assert len(cancel) == 1 and cancel[0]["cwd"] == str(stack.work_dir)
+    assert "--yes" in cancel[0]["args"] and cancel[0]["args"][-2:] == ["--stack", "prod"]

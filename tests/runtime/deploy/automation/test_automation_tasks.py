@@ -103,3 +103,17 @@ def test_destroy_of_a_removed_pipeline_and_force_reach_preflight_and_change_noth
         deploy_tasks.destroy(MockContext(), env="prod", pipeline="weather", yes=True)
     assert "--pipeline weather --layer <layer>" in str(error.value.message)
     assert snapshot(in_project.root) == before
+
+
+@pytest.mark.parametrize("value", ["0", "four", "-2"])
+def test_parallel_that_is_not_a_positive_number_is_one_clear_line(in_project, value):
+    with pytest.raises(Exit) as error:
+        deploy_tasks.deploy(MockContext(), env="prod", yes=True, parallel=value)
+    message = str(error.value.message)
+    assert message.startswith(f"Error: --parallel {value!r} is not a number of stacks.")
+    assert "--parallel 4" in message and "Traceback" not in message
+
+
+def test_deploy_and_destroy_take_the_scale_flags():
+    assert {"all", "changed", "parallel"} <= set(deploy_tasks.deploy.help)
+    assert "parallel" in deploy_tasks.destroy.help
