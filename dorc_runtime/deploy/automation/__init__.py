@@ -5,7 +5,7 @@ preflight and guards (refuse early) -> executor over a :class:`StackRunner` (the
 """
 
 from .backend import Backend, BackendKind, select_backend
-from .executor import ApplyExecutor, PreviewExecutor
+from .executor import PreviewExecutor
 from .plan import Action, StackPlan, Target, blocking_stacks, deploy_plan, destroy_plan
 from .preflight import Needs, Probes, preflight, system_probes
 from .runner import Progress, ResourceEvent, ResourceStatus, StackResult, StackRunner
@@ -13,7 +13,6 @@ from .stacks import Layout, StackKind, StackRef, program_environment
 
 __all__ = [
     "Action",
-    "ApplyExecutor",
     "Backend",
     "BackendKind",
     "Layout",

@@ -266,7 +266,10 @@ def pipelines_of(plan: StackPlan) -> list[tuple[str, str]]:
 def publish_images(session: Session, plan: StackPlan, console: Console) -> object:
     from ..publish.stage import run_publish
 
-    return run_publish(session.layout.root, pipelines_of(plan), session.settings, console)
+    account = session.layout.account.id
+    if account is None:  # preflight resolves it (settings, else the credentials' account) before any deploy
+        raise DeployError("No AWS account is known for the publish stage.", "set AWS_ACCOUNT in .env")
+    return run_publish(session.layout.root, pipelines_of(plan), account, console)
 
 
 def real_seams(console: Console | None = None, verbose: bool = False) -> Seams:

@@ -11,8 +11,6 @@ from rich.markup import escape
 
 from ...naming import Naming
 from ...project import Project
-from ...settings import DorcEnvironment
-from ..context import resolve_account
 from .assets import ImageAsset, pipeline_assets
 from .engine import DockerEngine, Engine
 from .publisher import ImageResult, build_images, publish_images
@@ -46,19 +44,19 @@ def run_build(
     return build_images(assets, engine or DockerEngine.from_environment(), _printer(console))
 
 
-def ecr_registry(project: Project, settings: DorcEnvironment) -> EcrRegistry:
+def ecr_registry(project: Project, account: str) -> EcrRegistry:
+    """``account``: the one deploy resolved (settings, else the credentials' account via STS) and
+    passed to the Pulumi programs, which derive the repository URLs from it too."""
     import boto3
 
     universal = project.settings().UNIVERSAL
-    # the Pulumi programs derive the repository URLs from the same account
-    account = universal.account or settings.AWS_ACCOUNT or resolve_account(universal)
     return EcrRegistry(boto3.client("ecr", region_name=universal.region), account, universal.region)
 
 
 def run_publish(
     root: Path,
     pipelines: Iterable[tuple[str, str]],
-    settings: DorcEnvironment,
+    account: str,
     console: Console,
     engine: Engine | None = None,
     registry: Registry | None = None,
@@ -69,5 +67,5 @@ def run_publish(
     if not assets:
         return []
     console.rule("[bold]publish images")
-    registry = registry or ecr_registry(project, settings)
+    registry = registry or ecr_registry(project, account)
     return publish_images(assets, engine or DockerEngine.from_environment(), registry, _printer(console))
