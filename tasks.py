@@ -6,6 +6,8 @@ Run them with the repository's virtual environment, e.g. ``.venv/bin/invoke demo
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -23,10 +25,23 @@ def _invoke_in(c, project: Path, command: str, warn: bool = False):
         return c.run(f"{sys.executable} -m invoke {command}", pty=False, warn=warn)
 
 
+def _needs_services() -> bool:
+    """The docker and browser tests need a Docker engine, a registry and Chromium: as root on a
+    Debian machine without a DOCKER_HOST, `invoke test` starts them itself (.ci/docker-up,
+    .ci/browser-up) and stops the engine at the end, so the suite is whole on a fresh machine."""
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None and not os.environ.get("DOCKER_HOST")
+
+
 @task(help={"args": "extra arguments for pytest, e.g. -k census", "workers": "parallel workers (xdist)"})
 def test(c, args="", workers="auto"):
     """Run the whole test suite (the same command CI runs)."""
-    c.run(f"{sys.executable} -m pytest -n {workers} {args}", pty=False)
+    pytest = f"{sys.executable} -m pytest -n {workers} {args}"
+    if not _needs_services():
+        c.run(pytest, pty=False)
+        return
+    script = f"set -euo pipefail; .ci/browser-up; trap .ci/docker-down EXIT; source .ci/docker-up; {pytest}"
+    with c.cd(str(ROOT)):
+        c.run(f"bash -c {shlex.quote(script)}", pty=False)
 
 
 @task

@@ -21,8 +21,9 @@ def test_pulumi_packages_are_bounded_to_one_major_version() -> None:
     found = requirements()
     assert found["pulumi-aws"].specifier == SpecifierSet(">=7,<8")
     assert found["pulumi"].specifier == SpecifierSet(">=3.130,<4")
-    assert found["pulumi-docker"].specifier == SpecifierSet(">=4.5,<6")
-    for name in ("pulumi", "pulumi-aws", "pulumi-docker"):
+    # images are built and pushed by the publish stage (the Docker SDK), not by Pulumi's Docker provider
+    assert "pulumi-docker" not in found
+    for name in ("pulumi", "pulumi-aws"):
         assert found[name].specifier.contains(version(name)), f"installed {name} {version(name)} is outside the bounds"
 
 

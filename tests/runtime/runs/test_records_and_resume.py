@@ -29,7 +29,7 @@ def test_a_map_failure_resumes_only_the_failed_iterations(project, tmp_path, cap
     log = tmp_path / "calls.log"
     (tmp_path / "broken-each2").touch()
     message = failing_run(pipeline="fanout", event=json.dumps({"log": str(log)}))
-    assert "at state 'each'" in message
+    assert "at state 'each.item' (in each[2])" in message  # the failing function and its Map item
     assert calls(log)[0] == "first" and "each2" in calls(log)
     store = RunStore(project.root)
     parent = store.latest()
