@@ -90,6 +90,8 @@ def serve(control: socket.socket) -> tuple[str, int, str] | None:
         if not data:  # the run has ended
             for pid in children:
                 os.kill(pid, signal.SIGKILL)
+            for pid in children:  # reaped here, so their CPU time counts in the run's, as a worker's did
+                os.waitpid(pid, 0)
             return None
         request = json.loads(data)
         if request["op"] == "kill":
