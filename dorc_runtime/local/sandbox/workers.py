@@ -1,5 +1,6 @@
-"""The run's side of a function's sandboxes: worker processes started in the function's own
-environment, reused while warm, one per concurrent invocation, killed when the run ends.
+"""The run's side of a function's sandboxes: worker processes forked in the function's own
+environment (by its fork server, see :mod:`.forks`), reused while warm, one per concurrent
+invocation, killed when the run ends.
 
 What Lambda reports when a sandbox misbehaves is built here, from what the process did:
 an exit (``sys.exit``, ``os._exit``, a crash) is ``Runtime.ExitError``, an overrun kills the
