@@ -20,7 +20,6 @@ import pytest
 
 from dorc_runtime.local.sandbox import environments, forks
 from dorc_runtime.local.sandbox.workers import FunctionSandboxes, SandboxSpec
-
 from tests.runtime.local.processes import alive, wait_until_ended
 
 ARN = "arn:aws:lambda:eu-west-2:123456789012:function:demo-local-raw-p-f"
