@@ -1,5 +1,6 @@
-"""The run's side of a function's sandboxes: worker processes started in the function's own
-environment, reused while warm, one per concurrent invocation, killed when the run ends.
+"""The run's side of a function's sandboxes: worker processes forked in the function's own
+environment (by its fork server, see :mod:`.forks`), reused while warm, one per concurrent
+invocation, killed when the run ends.
 
 What Lambda reports when a sandbox misbehaves is built here, from what the process did:
 an exit (``sys.exit``, ``os._exit``, a crash) is ``Runtime.ExitError``, an overrun kills the
@@ -23,10 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import DorcError
+from . import forks
 from .worker import loop
 
-LOOP_SCRIPT = Path(loop.__file__)
 EXIT_ERROR = "Runtime.ExitError"
 TIMED_OUT = "Sandbox.Timedout"
 REFUSED = "Dorc.RealAWSRefused"
@@ -93,24 +93,19 @@ class _Timeout(Exception):
 class Worker:
     """One sandbox process and the pipes to it."""
 
-    def __init__(self, spec: SandboxSpec, log_dir: Path) -> None:
+    def __init__(self, spec: SandboxSpec, log_dir: Path, server: forks.ForkServer) -> None:
         self.spec = spec
         self.log_path = log_dir / f"{uuid.uuid4().hex}.log"
         reply_read, reply_write = os.pipe()
-        with open(self.log_path, "ab") as log:
-            try:
-                self.process = subprocess.Popen(
-                    [str(spec.python), "-I", "-u", str(LOOP_SCRIPT), str(spec.task_root), str(reply_write),
-                     spec.function_arn],
-                    stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(reply_write,),
-                    cwd=spec.task_root, env=dict(spec.environment),
-                )
-            except OSError as exc:
-                os.close(reply_read)
-                raise DorcError(f"Could not start a sandbox with {spec.python}: {exc}",
-                                "run 'invoke local-envs --clear', then run again to rebuild the environments") from None
-            finally:
-                os.close(reply_write)
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.process = server.start(spec.task_root, spec.function_arn, spec.environment, log_fd, reply_write)
+        except BaseException:
+            os.close(reply_read)
+            raise
+        finally:
+            os.close(reply_write)
+            os.close(log_fd)
         self._replies = reply_read
         self._pending = bytearray()
         self._log = open(self.log_path, "rb")  # noqa: SIM115 - read as the worker writes, closed by close()
@@ -246,6 +241,7 @@ class FunctionSandboxes:
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
         self._lock = threading.Condition()
+        self._server: forks.ForkServer | None = None  # the run's server for this environment, once used
         self.closed = False
 
     def prestart(self) -> None:
@@ -256,7 +252,9 @@ class FunctionSandboxes:
                 self._idle.append(self._new())
 
     def _new(self) -> Worker:
-        worker = Worker(self.spec, self.log_dir)
+        if self._server is None:
+            self._server = forks.acquire(self.spec.python, self.spec.environment, self.log_dir)
+        worker = Worker(self.spec, self.log_dir, self._server)
         self._all.append(worker)
         return worker
 
@@ -299,6 +297,9 @@ class FunctionSandboxes:
         with self._lock:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
+            server, self._server = self._server, None
             self._lock.notify_all()
         for worker in workers:
             worker.close()
+        if server is not None:
+            forks.release(server, self.spec.environment, self.log_dir)

@@ -1,6 +1,8 @@
 """A Lambda sandbox for one function: run by path with the interpreter of the function's own
-environment (``python -I loop.py <task root> <reply fd> <function ARN>``), it imports the handler once and then
-answers invocations until its stdin closes, as Lambda's runtime answers ``/invocation/next``.
+environment (``python -I loop.py <task root> <reply fd> <function ARN>``; a run forks it from the
+environment's fork server, ``forkserver.py``, which calls :func:`main` in the child with those
+arguments), it imports the handler once and then answers invocations until its stdin closes, as
+Lambda's runtime answers ``/invocation/next``.
 
 Stdlib only, and it puts nothing of dorc on ``sys.path``: its two helpers (the context and the
 endpoint rule) are loaded by path under private names, so the handler sees its folder, the

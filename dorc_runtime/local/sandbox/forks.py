@@ -1,0 +1,209 @@
+"""The run's side of the fork servers (``worker/forkserver.py``): one process per environment
+interpreter per run, which imports boto3 once and forks each sandbox, so a sandbox's start costs
+a fork rather than an interpreter start and boto3's import (≈ 0.5 s CPU each).
+
+A sandbox is then the server's child, not the run's: :class:`ForkedProcess` gives the worker the
+part of ``subprocess.Popen`` it uses (``stdin``, ``pid``, ``poll``, ``wait``, ``kill``,
+``returncode``), the server reporting exits and killing on request (it alone knows whether a pid
+is still its unreaped child, so a kill never reaches a reused pid).
+
+Servers are shared by the functions of a run that use the same interpreter (and locale), counted
+by :func:`acquire`/:func:`release`: the last function's sandboxes to close end the server, which kills
+whatever it still has. A run killed outright closes its end of the control socket: the server
+kills its sandboxes and exits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import subprocess
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ...errors import DorcError
+from .worker import forkserver
+
+SERVER_SCRIPT = Path(forkserver.__file__)
+# the variables the interpreter reads as it starts (its locale): a server starts with these from
+# the functions' environment, nothing else, so what it pre-imports cannot depend on any function
+LOCALE_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
+START_FIX = "run 'invoke local-envs --clear', then run again to rebuild the environments"
+
+
+def start_error(python: Path, reason: object) -> DorcError:
+    return DorcError(f"Could not start a sandbox with {python}: {reason}", START_FIX)
+
+
+class ForkedProcess:
+    """A sandbox forked by a server, seen from the run."""
+
+    def __init__(self, server: ForkServer, stdin: IO[bytes]) -> None:
+        self._server = server
+        self.stdin: IO[bytes] | None = stdin
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self._started = threading.Event()
+        self._ended = threading.Event()
+
+    def _began(self, pid: int) -> None:
+        self.pid = pid
+        self._started.set()
+
+    def _end(self, returncode: int) -> None:
+        if self.returncode is None:
+            self.returncode = returncode
+        self._started.set()
+        self._ended.set()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(str(SERVER_SCRIPT), timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        self._started.wait()  # the server answers a start at once (or ends, which ends this too)
+        if not self._ended.is_set() and self.pid is not None:
+            self._server.send({"op": "kill", "pid": self.pid})
+
+
+class ForkServer:
+    """One server process and the thread that reads its reports."""
+
+    def __init__(self, python: Path, locale: Mapping[str, str], log_dir: Path) -> None:
+        self.python = python
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.log_path = log_dir / f"forkserver-{uuid.uuid4().hex}.log"
+        with open(self.log_path, "ab") as log:
+            try:
+                self.process = subprocess.Popen(
+                    [str(python), "-I", "-u", str(SERVER_SCRIPT), str(theirs.fileno())],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                    pass_fds=(theirs.fileno(),), cwd="/", env=dict(locale),
+                )
+            except OSError as exc:
+                ours.close()
+                raise start_error(python, exc) from None
+            finally:
+                theirs.close()
+        self._control = ours
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._starting: dict[int, ForkedProcess] = {}
+        self._running: dict[int, ForkedProcess] = {}
+        self._gone = False
+        self._reader = threading.Thread(target=self._read, name="dorc-forkserver-reports", daemon=True)
+        self._reader.start()
+
+    def send(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> bool:
+        try:
+            with self._send_lock:
+                socket.send_fds(self._control, [json.dumps(message).encode()], list(fds))
+        except OSError:
+            return False  # the server has ended: its reader ends what it had started
+        return True
+
+    def start(self, task_root: Path, function_arn: str, environment: Mapping[str, str],
+              log_fd: int, reply_fd: int) -> ForkedProcess:
+        """Ask for a sandbox; it is forked as soon as the server has its imports (no waiting here)."""
+        stdin_read, stdin_write = os.pipe()
+        process = ForkedProcess(self, os.fdopen(stdin_write, "wb"))
+        with self._lock:
+            ident = next(self._ids)
+            gone = self._gone
+            if not gone:
+                self._starting[ident] = process
+        message = {"op": "start", "id": ident, "task_root": str(task_root), "arn": function_arn,
+                   "env": dict(environment)}
+        try:
+            if gone or not self.send(message, (stdin_read, log_fd, reply_fd)):
+                raise start_error(self.python, f"its sandbox server ended ({self._tail()})")
+        finally:
+            os.close(stdin_read)
+        return process
+
+    def _tail(self) -> str:
+        lines = self.log_path.read_text(errors="replace").strip().splitlines() if self.log_path.exists() else []
+        return lines[-1] if lines else f"exit status {self.process.poll()}"
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            report = json.loads(data)
+            with self._lock:
+                if "started" in report:
+                    process = self._starting.pop(report["started"])
+                    self._running[report["pid"]] = process
+                    process._began(report["pid"])
+                elif "failed" in report:
+                    self._starting.pop(report["failed"])._end(1)
+                elif (ended := self._running.pop(report["exited"], None)) is not None:
+                    ended._end(report["returncode"])
+        with self._lock:
+            self._gone = True
+            left = [*self._starting.values(), *self._running.values()]
+            self._starting.clear()
+            self._running.clear()
+        for process in left:  # the server ended: its sandboxes end with it (or by their watchdog)
+            process._end(-9)
+
+    def close(self) -> None:
+        """End the server, which kills what it still runs."""
+        try:
+            self._control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._reader.join()
+        self._control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log_path.unlink(missing_ok=True)
+
+
+_servers: dict[tuple[Path, tuple[tuple[str, str], ...], Path], tuple[ForkServer, int]] = {}
+_servers_lock = threading.Lock()
+
+
+def _key(python: Path, environment: Mapping[str, str], log_dir: Path) -> tuple[Path, tuple[tuple[str, str], ...], Path]:
+    return python, tuple((name, environment[name]) for name in LOCALE_VARIABLES if name in environment), log_dir
+
+
+def acquire(python: Path, environment: Mapping[str, str], log_dir: Path) -> ForkServer:
+    """The run's server for this interpreter (a run's sandboxes share a log folder), started if
+    none is; each acquire is matched by a :func:`release`."""
+    key = _key(python, environment, log_dir)
+    with _servers_lock:
+        server, users = _servers.get(key) or (None, 0)
+        if server is None:
+            server = ForkServer(python, dict(key[1]), log_dir)
+        _servers[key] = (server, users + 1)
+        return server
+
+
+def release(server: ForkServer, environment: Mapping[str, str], log_dir: Path) -> None:
+    key = _key(server.python, environment, log_dir)
+    with _servers_lock:
+        _, users = _servers[key]
+        if users > 1:
+            _servers[key] = (server, users - 1)
+            return
+        del _servers[key]
+    server.close()
