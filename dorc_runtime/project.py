@@ -134,16 +134,12 @@ class Project:
     def settings(self) -> ModuleType:
         """The project's ``project_settings`` module (the one source of project values)."""
         path = self.root / MARKER
-        from pydantic import ValidationError
 
         with on_sys_path(self.root):
             try:
                 namespace = runpy.run_path(str(path), run_name=SETTINGS_MODULE)
             except DorcError:
                 raise
-            except ValidationError as exc:  # one line per broken setting, not pydantic's report
-                problems = "; ".join(_pydantic_message(err) for err in exc.errors())
-                raise ProjectError(f"{path}: {problems}", "fix the setting in project_settings.py") from None
             except (Exception, SystemExit) as exc:
                 failure = _settings_failure(exc)  # a model's own messages already name their fix
                 raise ProjectError(f"{MARKER}: {failure}", None if "Fix:" in failure else "fix the settings file") from None
