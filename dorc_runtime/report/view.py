@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import DorcError
 from ..local.console import lambda_cause
 from ..runs import cost
+from ..runs.resume import states_by_name
 
 # outcome -> (words shown with the colour, fill): a status is never told by colour alone
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -75,19 +76,7 @@ class RunView:
 
 
 def _types(asl: Mapping[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-
-    def visit(scope: Mapping[str, Any]) -> None:
-        for name, state in scope.get("States", {}).items():
-            out[name] = state.get("Type", "")
-            for branch in state.get("Branches", []):
-                visit(branch)
-            for key in ("ItemProcessor", "Iterator"):
-                if key in state:
-                    visit(state[key])
-
-    visit(asl)
-    return out
+    return {name: state.get("Type", "") for name, state in states_by_name(asl).items()}
 
 
 def _attempt(event: Mapping[str, Any], t0: float, link: Link | None) -> dict[str, Any]:
