@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import select
 import signal
 import socket
@@ -18,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -27,6 +25,7 @@ from ..errors import DorcError
 from . import aws_server
 from .aws_guard import DUMMY_KEY
 from .aws_server import LOOPBACK, READY, SAVE_FAILED
+from .sandbox.sdk_use import mentions_aws
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -34,16 +33,6 @@ if TYPE_CHECKING:
 SERVER_SCRIPT = Path(aws_server.__file__)
 # Saving writes only what changed, so this is only reached by a server that is stuck.
 SAVE_TIMEOUT_SECONDS = 120
-
-
-# Code that mentions one of these probably calls AWS. Only a hint: it decides whether the server
-# starts at once or at the first request, never whether it is there.
-AWS_SDK = re.compile(rb"\b(?:boto3|botocore|aioboto3|aiobotocore|awswrangler)\b")
-
-
-def mentions_aws(files: Iterable[Path]) -> bool:
-    """Does any of ``files`` mention an AWS SDK? (reads until the first one that does)"""
-    return any(AWS_SDK.search(file.read_bytes()) for file in files if file.is_file())
 
 
 def code_mentions_aws(project: Project) -> bool:

@@ -21,6 +21,7 @@ from ..project import load_definition
 from .aws_guard import check_local_only, client_environment
 from .invocation import FunctionSpec, LocalFunction, Recorder
 from .sandbox.environments import Environment
+from .sandbox.sdk_use import SdkUse
 from .sandbox.worker.loop import IMPORT_MODULE_ERROR, MISSING_MODULE_FIELD
 from .sandbox.workers import FIX_FIELD, REFUSED, SandboxSpec
 from .session import LocalSession, LocalSettings
@@ -41,6 +42,12 @@ class LoadedPipeline:
     asl: dict[str, Any]
     arn: str
     functions: dict[str, LocalFunction] = field(default_factory=dict)  # by function name
+    sdk: SdkUse | None = None  # read once, when its first sandbox is made
+
+    def sdk_use(self) -> SdkUse:
+        """What its functions' own modules use of the AWS SDK (what their fork server prepares)."""
+        return SdkUse.of_files(file for fn in self.definition.functions
+                               for file in sorted(self.definition.function_dir(fn.name).glob("*.py")))
 
 
 class PipelineLoader:
@@ -99,8 +106,11 @@ class PipelineLoader:
             environment = self.session.environment(loaded.layer, loaded.name, pipeline_dir)
             variables = self.sandbox_environment(loaded, fn, spec, environment)
             check_local_only(variables)
+            if loaded.sdk is None:
+                loaded.sdk = loaded.sdk_use()
             sandboxes = self.session.sandboxes(SandboxSpec(
-                environment.python, loaded.definition.function_dir(fn.name).resolve(), spec.arn, variables))
+                environment.python, loaded.definition.function_dir(fn.name).resolve(), spec.arn, variables,
+                loaded.sdk))
             sandboxes.prestart()  # its interpreter starts and imports the handler while the run goes on
             loaded.functions[name] = LocalFunction(spec, sandboxes, self.recorder,
                                                    fix_finder(self.settings.project.root, pipeline_dir))

@@ -121,6 +121,8 @@ class LocalSession:
     def _close_sandboxes(self) -> None:
         with self._lock:
             made, self._sandboxes = self._sandboxes, []
+        for sandboxes in made:  # all of them killed first: they end together, not one after another
+            sandboxes.stop()
         for sandboxes in made:
             sandboxes.close()
 

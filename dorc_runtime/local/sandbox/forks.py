@@ -1,13 +1,15 @@
 """The run's side of the fork servers (``worker/forkserver.py``): one process per environment
-interpreter per run, which imports boto3 once and forks each sandbox, so a sandbox's start costs
-a fork rather than an interpreter start and boto3's import (≈ 0.5 s CPU each).
+interpreter per run, which imports boto3 once (when the code mentions it) and forks each sandbox,
+so a sandbox's start costs a fork rather than an interpreter start and boto3's import (≈ 0.5 s
+CPU each), and its first client does not parse the service's model again (≈ 0.2 s CPU each).
 
 A sandbox is then the server's child, not the run's: :class:`ForkedProcess` gives the worker the
 part of ``subprocess.Popen`` it uses (``stdin``, ``pid``, ``poll``, ``wait``, ``kill``,
 ``returncode``), the server reporting exits and killing on request (it alone knows whether a pid
 is still its unreaped child, so a kill never reaches a reused pid).
 
-Servers are shared by the functions of a run that use the same interpreter (and locale), counted
+Servers are shared by the functions of a run that use the same interpreter (and locale, and
+warm-up), counted
 by :func:`acquire`/:func:`release`: the last function's sandboxes to close end the server, which kills
 whatever it still has. A run killed outright closes its end of the control socket: the server
 kills its sandboxes and exits.
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ...errors import DorcError
+from .sdk_use import SdkUse
 from .worker import forkserver
 
 SERVER_SCRIPT = Path(forkserver.__file__)
@@ -79,14 +82,14 @@ class ForkedProcess:
 class ForkServer:
     """One server process and the thread that reads its reports."""
 
-    def __init__(self, python: Path, locale: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(self, python: Path, locale: Mapping[str, str], log_dir: Path, sdk: SdkUse) -> None:
         self.python = python
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log_path = log_dir / f"forkserver-{uuid.uuid4().hex}.log"
         with open(self.log_path, "ab") as log:
             try:
                 self.process = subprocess.Popen(
-                    [str(python), "-I", "-u", str(SERVER_SCRIPT), str(theirs.fileno())],
+                    [str(python), "-I", "-u", str(SERVER_SCRIPT), str(theirs.fileno()), json.dumps(sdk.as_json())],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
                     pass_fds=(theirs.fileno(),), cwd="/", env=dict(locale),
                 )
@@ -178,28 +181,29 @@ class ForkServer:
         self.log_path.unlink(missing_ok=True)
 
 
-_servers: dict[tuple[Path, tuple[tuple[str, str], ...], Path], tuple[ForkServer, int]] = {}
+_Key = tuple[Path, tuple[tuple[str, str], ...], Path, SdkUse]
+_servers: dict[_Key, tuple[ForkServer, int]] = {}
 _servers_lock = threading.Lock()
 
 
-def _key(python: Path, environment: Mapping[str, str], log_dir: Path) -> tuple[Path, tuple[tuple[str, str], ...], Path]:
-    return python, tuple((name, environment[name]) for name in LOCALE_VARIABLES if name in environment), log_dir
+def _key(python: Path, environment: Mapping[str, str], log_dir: Path, sdk: SdkUse) -> _Key:
+    return python, tuple((name, environment[name]) for name in LOCALE_VARIABLES if name in environment), log_dir, sdk
 
 
-def acquire(python: Path, environment: Mapping[str, str], log_dir: Path) -> ForkServer:
+def acquire(python: Path, environment: Mapping[str, str], log_dir: Path, sdk: SdkUse) -> ForkServer:
     """The run's server for this interpreter (a run's sandboxes share a log folder), started if
     none is; each acquire is matched by a :func:`release`."""
-    key = _key(python, environment, log_dir)
+    key = _key(python, environment, log_dir, sdk)
     with _servers_lock:
         server, users = _servers.get(key) or (None, 0)
         if server is None:
-            server = ForkServer(python, dict(key[1]), log_dir)
+            server = ForkServer(python, dict(key[1]), log_dir, sdk)
         _servers[key] = (server, users + 1)
         return server
 
 
-def release(server: ForkServer, environment: Mapping[str, str], log_dir: Path) -> None:
-    key = _key(server.python, environment, log_dir)
+def release(server: ForkServer, environment: Mapping[str, str], log_dir: Path, sdk: SdkUse) -> None:
+    key = _key(server.python, environment, log_dir, sdk)
     with _servers_lock:
         _, users = _servers[key]
         if users > 1:

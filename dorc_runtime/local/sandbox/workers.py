@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import forks
+from .sdk_use import UNKNOWN, SdkUse
 from .worker import loop
 
 EXIT_ERROR = "Runtime.ExitError"
@@ -51,12 +52,14 @@ _READ_SIZE = 1 << 16
 @dataclass(frozen=True)
 class SandboxSpec:
     """What a function's sandbox starts from: its environment's interpreter, its folder, its ARN
-    and the complete set of environment variables its process gets (nothing is inherited)."""
+    and the complete set of environment variables its process gets (nothing is inherited), and
+    what its fork server prepares ahead (read from the pipeline's code)."""
 
     python: Path
     task_root: Path
     function_arn: str
     environment: Mapping[str, str]
+    sdk: SdkUse = UNKNOWN
 
 
 class LambdaFailure(Exception):
@@ -211,10 +214,14 @@ class Worker:
         return data.decode("utf-8", errors="replace").splitlines() if data else []
 
     def kill(self) -> None:
+        self.stop()
+        self.process.wait()
+
+    def stop(self) -> None:
+        """Kill the process without waiting for it to end (a run's sandboxes end together)."""
         self.alive = False
         if self.process.poll() is None:
             self.process.kill()
-        self.process.wait()
 
     def close(self) -> None:
         if self._closed:
@@ -253,7 +260,7 @@ class FunctionSandboxes:
 
     def _new(self) -> Worker:
         if self._server is None:
-            self._server = forks.acquire(self.spec.python, self.spec.environment, self.log_dir)
+            self._server = forks.acquire(self.spec.python, self.spec.environment, self.log_dir, self.spec.sdk)
         worker = Worker(self.spec, self.log_dir, self._server)
         self._all.append(worker)
         return worker
@@ -293,6 +300,13 @@ class FunctionSandboxes:
             lines += worker.output()
             self._give_back(worker)
 
+    def stop(self) -> None:
+        """Kill every sandbox without waiting; :meth:`close` then waits for them."""
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            worker.stop()
+
     def close(self) -> None:
         with self._lock:
             self.closed = True
@@ -300,6 +314,8 @@ class FunctionSandboxes:
             server, self._server = self._server, None
             self._lock.notify_all()
         for worker in workers:
+            worker.stop()
+        for worker in workers:
             worker.close()
         if server is not None:
-            forks.release(server, self.spec.environment, self.log_dir)
+            forks.release(server, self.spec.environment, self.log_dir, self.spec.sdk)

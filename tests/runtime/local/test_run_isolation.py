@@ -106,3 +106,42 @@ def test_one_functions_mess_reaches_neither_the_next_function_nor_the_run(projec
     assert [e["state"] for e in history if e.get("status") == "RETRYING"] == ["exits"]
     # the run's own process is as it was
     assert os.getcwd() == cwd and dict(os.environ) == environ
+
+
+READS_S3_MODEL = """
+import sys
+BOTO3_AHEAD = "boto3" in sys.modules
+import boto3, botocore.session
+PARSED = ("load_service_model", "s3", "service-2") in botocore.session.get_session().get_component("data_loader")._cache
+
+def handler(event, context):
+    seen = {"boto3_ahead": BOTO3_AHEAD, "s3_parsed": PARSED}
+    boto3.client("s3").put_object(Bucket=__import__("os").environ["DORC_HOLDING_BUCKET"], Key="seen.json",
+                                  Body=__import__("json").dumps(seen).encode())
+    return seen
+"""
+
+PLAIN = """
+import sys
+BOTO3_AHEAD = "boto" "3" in sys.modules  # (the SDK's name, spelt so that the code does not mention it)
+
+def handler(event, context):
+    return {**event, "plain": {"boto3_ahead": BOTO3_AHEAD}}
+"""
+
+
+@pytest.mark.timeout(300)
+def test_a_runs_sandboxes_are_prepared_for_what_their_pipelines_code_uses(project, tmp_path):
+    """Lambda imports only what a function imports: boto3 is there ahead only for a pipeline whose
+    code uses the SDK, with the models of the services it names parsed once for all its sandboxes
+    (which changes what a sandbox costs, not what it can do: the put still reaches the holding store)."""
+    project.pipeline("raw", "plain", 'Function(name="plain")', {"plain": PLAIN})
+    project.pipeline("raw", "sdk", 'Function(name="reads")', {"reads": READS_S3_MODEL})
+    report = tmp_path / "report.json"
+
+    run(Context(), "plain", layer="raw", output=str(report))
+    assert json.loads(report.read_text())["output"]["plain"] == {"boto3_ahead": False}
+
+    run(Context(), "sdk", layer="raw", output=str(report))
+    assert json.loads(report.read_text())["output"] == {"boto3_ahead": True, "s3_parsed": True}
+    assert json.loads(project.stored("seen.json").read_text()) == {"boto3_ahead": True, "s3_parsed": True}

@@ -158,3 +158,66 @@ def _children(pid: int) -> set[int]:
             if int(text[text.rindex(")") + 2:].split()[1]) == pid:
                 found.add(int(entry.name))
     return found
+
+
+SHARED_DATA = """
+    import os, sys
+    BOTO3_BEFORE_MY_IMPORT = "boto3" in sys.modules
+    import boto3, botocore.session
+    def handler(event, context):
+        first = botocore.session.get_session()
+        loader = first.get_component("data_loader")
+        parsed_before_any_client = ("load_service_model", "s3", "service-2") in loader._cache
+        client = boto3.client("s3")
+        boto3.Session(); boto3.Session()
+        os.environ["AWS_DATA_PATH"] = "/nowhere"
+        own = botocore.session.get_session().get_component("data_loader")
+        del os.environ["AWS_DATA_PATH"]
+        return {"boto3_pre_imported": BOTO3_BEFORE_MY_IMPORT, "parsed": parsed_before_any_client,
+                "shared": botocore.session.get_session().get_component("data_loader") is loader,
+                "own_with_data_path": own is not loader,
+                "boto3_data_paths": sum(p.endswith(os.path.join("boto3", "data")) for p in loader.search_paths),
+                "endpoint": client.meta.endpoint_url, "region": client.meta.region_name,
+                "operations": len(client.meta.service_model.operation_names)}
+"""
+
+
+@pytest.mark.timeout(180)
+def test_sandboxes_of_code_naming_s3_share_its_parsed_model_and_still_read_their_own_variables(environment, tmp_path):
+    """The service model is parsed once by the server; each client still takes its endpoint and
+    region from its sandbox's variables, and a session with its own data path its own loader."""
+    from dorc_runtime.local.sandbox.sdk_use import SdkUse
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    variables = {"PATH": "/usr/bin:/bin", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_DEFAULT_REGION": "eu-west-2",
+                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "lambda.py").write_text(textwrap.dedent(SHARED_DATA))
+    box = FunctionSandboxes(SandboxSpec(environment.python, tmp_path / "f", ARN, variables, SdkUse(True, ("s3",))), logs)
+    try:
+        seen = call(box)
+    finally:
+        box.close()
+    assert seen["boto3_pre_imported"] and seen["parsed"] and seen["shared"] and seen["own_with_data_path"]
+    assert seen["boto3_data_paths"] == 1  # as in a session of its own, however many boto3 sessions were made
+    assert (seen["endpoint"], seen["region"]) == ("http://127.0.0.1:9", "eu-west-2")
+    assert seen["operations"] > 90  # the whole S3 API, extras merged
+
+
+def test_code_that_never_mentions_the_sdk_gets_no_boto3_imported_ahead(environment, tmp_path):
+    """Lambda imports only what the function imports; the server adds boto3 only for code that uses it."""
+    from dorc_runtime.local.sandbox.sdk_use import SdkUse
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "lambda.py").write_text("import os, sys\ndef handler(event, context):\n"
+                                              "    return {'boto3': 'boto3' in sys.modules, 'ppid': os.getppid()}\n")
+    box = FunctionSandboxes(SandboxSpec(environment.python, tmp_path / "f", ARN, {"PATH": "/usr/bin:/bin",
+                            "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, SdkUse(False)), logs)
+    try:
+        seen = call(box)
+    finally:
+        box.close()
+    assert seen["boto3"] is False and seen["ppid"] != os.getpid()
