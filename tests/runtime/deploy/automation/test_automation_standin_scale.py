@@ -36,7 +36,8 @@ from dorc_runtime.deploy.automation.stacks import StackKind, StackRef
 from dorc_runtime.errors import DeployError
 from dorc_runtime.naming import Naming
 from dorc_runtime.project import Project
-from dorc_runtime.scaffold.files import infra_stacks, pipeline_stacks, pulumi_project as pulumi_yaml, universal_stack
+from dorc_runtime.scaffold.files import infra_stacks, pipeline_stacks, universal_stack
+from dorc_runtime.scaffold.files import pulumi_project as pulumi_yaml
 
 pytestmark = pytest.mark.slow  # a module fixture deploys 50 pipelines, ~10 stand-in processes each
 
