@@ -19,6 +19,12 @@ each call costs little). It plays the CLI's side of the Automation API protocol 
   backend keeps its locks; a second update of a locked stack fails with Pulumi's own words ("the
   stack is currently locked by 1 lock(s)"), which the Automation API maps to ``ConcurrentUpdateError``.
 * ``cancel --yes --stack S``: deletes the stack's lock files, as the file backend's cancel does.
+* ``stack init --secrets-provider passphrase`` keeps a salt that ``stack export`` returns under
+  ``secrets_providers`` (as the state does); every stack exports one secret output, masked in
+  ``stack output`` unless ``--show-secrets``.
+
+With ``STANDIN_CALL_LOG`` set, every call also appends its argv, folder, the variables dorc sets and
+the ``Pulumi.*`` files in its folder to that file, for tests of the wiring.
 
 State lives in the backend folder (``PULUMI_BACKEND_URL=file://<folder>``), so a fresh workspace,
 runner or process sees what an earlier call recorded: ``.standin/stacks/<project>/<stack>.json``
@@ -58,6 +64,8 @@ LOCKED = (
     "or delete the lock file with `pulumi cancel`.\n"
 )
 ORGANIZATION = "organization"
+LOGGED_ENV = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "DORC_ENVIRONMENT", "PYTHONPATH", "AWS_REGION", "PULUMI_PYTHON_CMD")
+SECRET_OUTPUT = ("token", "hunter2")  # every stack exports one secret output, masked unless asked
 HANG_SECONDS = 30  # a hanging up nobody cancels gives up then, leaving its lock as a killed CLI would
 
 
@@ -78,6 +86,8 @@ def install(bin_dir: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    if os.environ.get("STANDIN_CALL_LOG"):
+        log_call(Path(os.environ["STANDIN_CALL_LOG"]), argv)
     args = [a for a in argv if a != "--non-interactive"]
     if args == ["version"]:
         print(VERSION)
@@ -88,6 +98,19 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"stand-in pulumi: unsupported command {' '.join(argv)!r}\n")
         return 2
     return command()
+
+
+def log_call(path: Path, argv: list[str]) -> None:
+    """One line per call: argv, folder, the variables dorc sets and the Pulumi files Pulumi reads."""
+    cwd = Path.cwd()
+    entry = {
+        "args": argv,
+        "cwd": str(cwd),
+        "env": {name: os.environ.get(name) for name in LOGGED_ENV},
+        "files": {p.name: p.read_text() for p in sorted(cwd.glob("Pulumi.*"))},
+    }
+    with open(path, "a") as log:
+        log.write(json.dumps(entry) + "\n")
 
 
 def backend_folder() -> Path:
@@ -162,7 +185,8 @@ class Cli:
         if self.state.read(self.project, self.stack) is not None:
             sys.stderr.write(f"error: stack '{self.stack}' already exists\n")
             return 255
-        self.state.write(self.project, self.stack, {"tags": {}, "resources": 0, "outputs": {}, "history": []})
+        salt = f"v1:{uuid.uuid4().hex[:12]}:v1:standin" if "passphrase" in self.args else None
+        self.state.write(self.project, self.stack, new_stack(salt=salt))
         return 0
 
     def ls(self) -> int:
@@ -183,7 +207,10 @@ class Cli:
         stack = self._require()
         if stack is None:
             return 255
-        print(json.dumps(stack["outputs"]))
+        outputs = dict(stack["outputs"])
+        if outputs and "--show-secrets" not in self.args:
+            outputs[SECRET_OUTPUT[0]] = "[secret]"
+        print(json.dumps(outputs))
         return 0
 
     def history(self) -> int:
@@ -197,7 +224,10 @@ class Cli:
         stack = self._require()
         if stack is None:
             return 255
-        print(json.dumps({"version": 3, "deployment": {"resources": stack["resources"]}}))
+        deployment: dict = {"resources": stack["resources"]}
+        if stack.get("salt"):  # the passphrase provider keeps its salt in the state too
+            deployment["secrets_providers"] = {"type": "passphrase", "state": {"salt": stack["salt"]}}
+        print(json.dumps({"version": 3, "deployment": deployment}))
         return 0
 
     def tag(self) -> int:
@@ -269,7 +299,7 @@ class Cli:
                 step = verb if op == "destroy" or not stack["resources"] else "same"
                 changes = self._event_log(started, step)
                 stack["resources"] = 0 if op == "destroy" else len(RESOURCES)
-                stack["outputs"] = {} if op == "destroy" else {"stack": self.key}
+                stack["outputs"] = {} if op == "destroy" else {"stack": self.key, SECRET_OUTPUT[0]: SECRET_OUTPUT[1]}
                 stack["history"].append(_history(op, started, changes))
                 self.state.write(self.project, self.stack, stack)
         finally:
@@ -309,6 +339,11 @@ class Cli:
                 for sequence, event in enumerate(events, 1):
                     log.write(json.dumps({"sequence": sequence, "timestamp": int(started), **event}) + "\n")
         return changes
+
+
+def new_stack(resources: int = 0, salt: str | None = None) -> dict:
+    """A stack as the stand-in stores it (tests seed the backend with these)."""
+    return {"tags": {}, "resources": resources, "outputs": {}, "history": [], "salt": salt}
 
 
 def _history(op: str, started: float, changes: dict[str, int]) -> dict:
