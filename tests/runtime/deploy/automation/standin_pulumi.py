@@ -5,8 +5,9 @@ No Pulumi CLI can be installed here, so :func:`install` puts a tiny script named
 each call costs little). It plays the CLI's side of the Automation API protocol exactly as
 ``pulumi.automation`` (``LocalWorkspace``, ``Stack``, ``PulumiCommand``) invokes it:
 
-* ``version`` -> ``v3.200.0``: below 3.205 the Automation API reads engine events from the file it
-  passes as ``--event-log`` (newer CLIs stream them over gRPC to the same ``on_event`` callback).
+* ``version`` -> ``v3.200.0`` (``STANDIN_VERSION`` overrides it): up to 3.205 the Automation API
+  passes a file as ``--event-log`` and reads the engine events from it; from 3.206 it passes
+  ``tcp://<address>`` and the stand-in streams the same events to its gRPC Events service.
 * ``stack select --stack S`` (``no stack named 'S' found`` when missing), ``stack init S
   [--secrets-provider passphrase]``, ``stack ls --json [--all]``, ``stack rm --yes S``,
   ``stack tag ls --json|get|set|rm``, ``stack output --json [--show-secrets]``,
@@ -53,6 +54,7 @@ import json
 import os
 import stat
 import sys
+import sysconfig
 import time
 import uuid
 from pathlib import Path
@@ -78,6 +80,8 @@ def install(bin_dir: Path) -> Path:
         f"#!{sys.executable} -S\n"
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        # -S skips site-packages; only the gRPC event stream needs them (grpc, protobuf)
+        f"sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
         "import standin_pulumi\n"
         "sys.exit(standin_pulumi.main(sys.argv[1:]))\n"
     )
@@ -90,7 +94,7 @@ def main(argv: list[str]) -> int:
         log_call(Path(os.environ["STANDIN_CALL_LOG"]), argv)
     args = [a for a in argv if a != "--non-interactive"]
     if args == ["version"]:
-        print(VERSION)
+        print(os.environ.get("STANDIN_VERSION", VERSION))
         return 0
     cli = Cli(args, backend_folder(), project_name(Path.cwd()))
     command = cli.command()
@@ -334,11 +338,40 @@ class Cli:
         changes = {} if failure else {step: len(RESOURCES)}
         events.append({"summaryEvent": {"maybeCorrupt": False, "durationSeconds": 0, "resourceChanges": changes, "PolicyPacks": {}}})
         events.append({"cancelEvent": {}})
-        if "--event-log" in self.args:
-            with open(self.args[self.args.index("--event-log") + 1], "a") as log:
-                for sequence, event in enumerate(events, 1):
-                    log.write(json.dumps({"sequence": sequence, "timestamp": int(started), **event}) + "\n")
+        lines = [{"sequence": n, "timestamp": int(started), **event} for n, event in enumerate(events, 1)]
+        destination = self.args[self.args.index("--event-log") + 1] if "--event-log" in self.args else None
+        if destination is not None and destination.startswith("tcp://"):
+            _stream_events(destination.removeprefix("tcp://"), lines)
+        elif destination is not None:
+            with open(destination, "a") as log:
+                log.writelines(json.dumps(line) + "\n" for line in lines)
         return changes
+
+
+def _stream_events(address: str, lines: list[dict]) -> None:
+    """From CLI 3.206 the Automation API passes ``--event-log tcp://<address>`` and serves
+    ``pulumirpc.Events/StreamEvents``: one ``EventRequest`` (a JSON engine event) per event on a
+    client stream. The generated messages are loaded from the SDK's file, without importing the
+    ``pulumi`` package (seconds per call)."""
+    import importlib.util
+
+    import grpc
+    from google.protobuf import empty_pb2
+
+    package = importlib.util.find_spec("pulumi")
+    assert package is not None and package.submodule_search_locations
+    source = Path(package.submodule_search_locations[0]) / "runtime" / "proto" / "events_pb2.py"
+    spec = importlib.util.spec_from_file_location("standin_events_pb2", source)
+    assert spec is not None and spec.loader is not None
+    events_pb2 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(events_pb2)
+    with grpc.insecure_channel(address) as channel:
+        stream = channel.stream_unary(
+            "/pulumirpc.Events/StreamEvents",
+            request_serializer=events_pb2.EventRequest.SerializeToString,
+            response_deserializer=empty_pb2.Empty.FromString,
+        )
+        stream(iter([events_pb2.EventRequest(event=json.dumps(line)) for line in lines]))
 
 
 def new_stack(resources: int = 0, salt: str | None = None) -> dict:

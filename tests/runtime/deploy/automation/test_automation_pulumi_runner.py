@@ -24,7 +24,7 @@ def stub_cli(tmp_path, monkeypatch):
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("STANDIN_CALL_LOG", str(log))
-    for name in ("STANDIN_FAIL_UP", "STANDIN_SLEEP_UP", "STANDIN_HANG_UP", "PULUMI_PYTHON_CMD", "PYTHONPATH"):
+    for name in ("STANDIN_FAIL_UP", "STANDIN_SLEEP_UP", "STANDIN_HANG_UP", "STANDIN_VERSION", "PULUMI_PYTHON_CMD", "PYTHONPATH"):
         monkeypatch.delenv(name, raising=False)
 
     def calls():
@@ -89,6 +89,19 @@ def test_up_runs_in_the_program_folder_with_dorc_environment(stub_cli, runner, s
     assert session.backend.local_path.is_dir()
     # the user's Pulumi.yaml is never rewritten with project settings
     assert (stack.work_dir / "Pulumi.yaml").read_text().startswith("name: census-demo-raw-census")
+
+
+def test_from_cli_3_206_the_engine_events_arrive_over_grpc_with_the_same_progress(stub_cli, runner, session, monkeypatch):
+    """The Automation API picks the event transport by the CLI's version: a file up to 3.205, its
+    gRPC Events service after (``Stack._setup_event_log``); dorc's relay sees the same events."""
+    monkeypatch.setenv("STANDIN_VERSION", "v3.211.0")
+    progress = RecordingProgress()
+    result = runner.up(session.layout.pipeline("prod", "raw", "census"), progress)
+    assert result.changes == {"create": 3}
+    assert progress.lines[1:3] == ["started create bucket", "done create bucket"]
+    assert progress.lines[-1] == "finished pipeline raw/census [prod]: 3 create"
+    up = next(c for c in stub_cli() if "up" in c["args"])
+    assert up["args"][up["args"].index("--event-log") + 1].startswith("tcp://127.0.0.1:")
 
 
 def test_a_second_up_of_the_same_stack_selects_it_and_changes_nothing(stub_cli, runner, session):
