@@ -1,8 +1,8 @@
 """A stand-in ``pulumi`` executable that keeps state between calls, and the helpers tests read it with.
 
 No Pulumi CLI can be installed here, so :func:`install` puts a tiny script named ``pulumi`` first on
-``PATH``; it runs :func:`main` of this module (standard library only, started with ``python -S`` so
-each call costs little). It plays the CLI's side of the Automation API protocol exactly as
+``PATH``; it runs :func:`main` of this module (started with ``python -S`` so each call costs
+little: the standard library only, apart from grpc for the event stream of CLIs from 3.206). It plays the CLI's side of the Automation API protocol exactly as
 ``pulumi.automation`` (``LocalWorkspace``, ``Stack``, ``PulumiCommand``) invokes it:
 
 * ``version`` -> ``v3.200.0`` (``STANDIN_VERSION`` overrides it): up to 3.205 the Automation API
@@ -43,7 +43,7 @@ behind, as a killed CLI does. Every other ``up`` takes ~no time.
 What it does NOT play: it never runs the Pulumi program (no language host, no providers, no AWS);
 its resources are a fixed count per stack, written to the event log, not what the program declares;
 config commands, ``Pulumi.<stack>.yaml`` (the real CLI writes the passphrase's salt there on
-``stack init``), secrets encryption, refresh, imports, the state format and the gRPC event stream.
+``stack init``), secrets encryption, refresh, imports, other backends and the state format.
 Any command not listed above fails loudly (exit 2), so a new call dorc makes shows up as a gap here
 rather than as a silent success.
 """
