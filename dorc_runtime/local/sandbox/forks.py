@@ -9,9 +9,8 @@ part of ``subprocess.Popen`` it uses (``stdin``, ``pid``, ``poll``, ``wait``, ``
 is still its unreaped child, so a kill never reaches a reused pid).
 
 Servers are shared by the functions of a run that use the same interpreter (and locale, and
-warm-up), counted
-by :func:`acquire`/:func:`release`: the last function's sandboxes to close end the server, which kills
-whatever it still has. A run killed outright closes its end of the control socket: the server
+warm-up), counted by :func:`acquire`/:func:`release`: the last function's sandboxes to close end
+the server, which kills whatever it still has. A run killed outright closes its end of the control socket: the server
 kills its sandboxes and exits.
 """
 

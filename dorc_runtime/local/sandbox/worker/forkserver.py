@@ -8,9 +8,11 @@ the warm-up's (``{"sdk": bool, "services": [...]}``, read by the run from the fu
   one botocore data loader holding the parsed files a client of the named services reads (service
   model, endpoint rules, partitions). Every botocore session a sandbox makes gets that loader
   instead of a new one, so a sandbox's first client costs ~0.05 s of CPU instead of ~0.3 s. Nothing
-  else: no session, no client, no credentials, nothing read from the environment or ``~/.aws``. A child sets up what a freshly started worker sets up (environment variables built from
-nothing, stdin/stdout/stderr, then the loop's own set-up: cwd, ``sys.path``, the handler's import)
-and runs the same loop, so a sandbox costs a fork instead of an interpreter start and boto3's import.
+  else: no session, no client, no credentials, nothing read from the environment or ``~/.aws``.
+
+A child sets up what a freshly started worker sets up (environment variables built from nothing,
+stdin/stdout/stderr, then the loop's own set-up: cwd, ``sys.path``, the handler's import) and runs
+the same loop, so a sandbox costs a fork instead of an interpreter start and boto3's import.
 
 It stays single-threaded (forking a process with threads is unsafe) and never runs user code.
 
