@@ -118,34 +118,11 @@ def runs_per_month(expression: str, start: datetime | None = None) -> int:
         count, unit = text[5:-1].split()
         minutes = int(count) * {"minute": 1, "hour": 60, "day": 1440}[unit.rstrip("s")]
         return MONTH_DAYS * 1440 // minutes
-    from croniter import croniter  # maintained; handles L, W and # as AWS does
+    from ..schedules.next_runs import count_runs  # the one reader of AWS cron, as Scheduler runs it
 
-    fields = (text[5:-1] if text.startswith("cron(") else text).split()
-    minute, hour, day, month, weekday = fields[:5]
-    day, weekday = ("*" if day == "?" else day), ("*" if weekday == "?" else _weekday(weekday))
     begin = start or datetime(2026, 1, 1, tzinfo=UTC)
-    end = begin + timedelta(days=MONTH_DAYS)
-    schedule = croniter(" ".join((minute, hour, day, month, weekday)), begin - timedelta(seconds=1))
-    fired = 0
-    while schedule.get_next(datetime) < end:
-        fired += 1
-    return fired
-
-
-def _weekday(field: str) -> str:
-    """AWS numbers days 1-7 from Sunday (https://docs.aws.amazon.com/eventbridge/latest/userguide/
-    eb-scheduled-rule-pattern.html); cron's 0-6 start at Sunday too, one lower."""
-    out, number = [], ""
-    for char in field + "\0":
-        if char.isdigit():
-            number += char
-            continue
-        if number:
-            out.append(str(int(number) - 1) if not out or out[-1] not in ("/", "#") else number)
-            number = ""
-        if char != "\0":
-            out.append(char)
-    return "".join(out)
+    return count_runs(text if text.startswith("cron(") else f"cron({text})", "UTC", begin,
+                      begin + timedelta(days=MONTH_DAYS))
 
 
 def monthly(estimate_of_one: Estimate, runs: int) -> float:

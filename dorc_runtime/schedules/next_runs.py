@@ -11,7 +11,9 @@ clocks go back runs once, at its first occurrence.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice, takewhile
 from zoneinfo import ZoneInfo
 
 # A cron whose matches are all skipped wall times (e.g. 01:30 on the spring-forward Sunday only)
@@ -25,27 +27,38 @@ def _exists(wall: datetime, zone: ZoneInfo) -> bool:
     return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
 
 
-def next_runs(expression: str, timezone: str, now: datetime, count: int = 3) -> list[datetime]:
-    """Up to ``count`` run times after ``now`` (aware), in ``timezone``; [] for ``rate()``."""
+def _runs(expression: str, timezone: str, after: datetime) -> Iterator[datetime]:
+    """Every run time after ``after`` (aware), in ``timezone``, in order; nothing for ``rate()``."""
     from aws_croniter import AwsCroniter
 
     if not expression.startswith("cron("):
-        return []
+        return
     cron = AwsCroniter(expression[len("cron(") : -1])
     zone = ZoneInfo(timezone)
-    wall = now.astimezone(zone).replace(tzinfo=UTC)  # the zone's wall clock, as aws-croniter wants it
-    runs: list[datetime] = []
-    for _ in range(MAX_CANDIDATES):
+    wall = after.astimezone(zone).replace(tzinfo=UTC)  # the zone's wall clock, as aws-croniter wants it
+    skipped = 0
+    while skipped < MAX_CANDIDATES:
         (found,) = cron.get_next(wall, n=1)
         if found is None:
-            break
+            return
         wall = found
         local = found.replace(tzinfo=None)
         if not _exists(local, zone):
+            skipped += 1
             continue
         run = local.replace(tzinfo=zone, fold=0)
-        if run > now:
-            runs.append(run)
-            if len(runs) == count:
-                break
-    return runs
+        if run > after:
+            skipped = 0
+            yield run
+        else:
+            skipped += 1
+
+
+def next_runs(expression: str, timezone: str, now: datetime, count: int = 3) -> list[datetime]:
+    """Up to ``count`` run times after ``now`` (aware), in ``timezone``; [] for ``rate()``."""
+    return list(islice(_runs(expression, timezone, now), count))
+
+
+def count_runs(expression: str, timezone: str, start: datetime, end: datetime) -> int:
+    """How many times a ``cron()`` expression runs in ``[start, end)`` (aware), in ``timezone``."""
+    return sum(1 for _ in takewhile(lambda run: run < end, _runs(expression, timezone, start - timedelta(seconds=1))))

@@ -9,7 +9,8 @@ Field syntax (``?``, ``L``, ``W``, ``#``): https://docs.aws.amazon.com/scheduler
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -93,3 +94,19 @@ def test_unknown_zones_are_refused_with_the_fix() -> None:
     assert check_timezone("America/New_York") == "America/New_York"
     with pytest.raises(ValueError, match=r"'Europe/Londres' is not an IANA time zone name; use one such as"):
         check_timezone("Europe/Londres")
+
+
+def test_counting_runs_follows_the_same_daylight_saving_rules() -> None:
+    """A month of 01:30 London runs: March loses the skipped 29th
+    (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time),
+    October's repeated 01:30 runs once; both ends as given: [start, end)."""
+    from dorc_runtime.schedules.next_runs import count_runs
+
+    london = ZoneInfo("Europe/London")
+    march = (datetime(2026, 3, 1, tzinfo=london), datetime(2026, 4, 1, tzinfo=london))
+    october = (datetime(2026, 10, 1, tzinfo=london), datetime(2026, 11, 1, tzinfo=london))
+    assert count_runs("cron(30 1 * * ? *)", "Europe/London", *march) == 30
+    assert count_runs("cron(30 1 * * ? *)", "Europe/London", *october) == 31
+    first_run = datetime(2026, 3, 1, 1, 30, tzinfo=london)
+    assert count_runs("cron(30 1 * * ? *)", "Europe/London", first_run, first_run + timedelta(days=1)) == 1
+    assert count_runs("rate(1 hour)", "UTC", *march) == 0  # rate() is not a cron: counted by the cost module
