@@ -61,7 +61,8 @@ def test_validate_lists_every_problem(baked_project: Path, project_copy, invoke_
 def test_pipelines_needing_different_packages_each_pass_their_own_tests(bake, project_copy, invoke_in) -> None:
     """`invoke test` (what the generated CI runs) gives each pipeline's tests that pipeline's
     environment: tabulate (small, pure Python, needed by none of the test tools) listed by one
-    pipeline is importable in its tests and not in the other's."""
+    pipeline is importable in its tests and not in the other's, nothing of dorc's tooling is in
+    either, and their generated tests (which use the `dorc` fixture) pass."""
     project = project_copy(bake(include_example="no"))
     for args in (("new-pipeline", "lists", "--layer", "raw"), ("new-pipeline", "lacks", "--layer", "raw")):
         assert invoke_in(project, *args).returncode == 0
@@ -71,9 +72,16 @@ def test_pipelines_needing_different_packages_each_pass_their_own_tests(bake, pr
         "    assert tabulate([[1]], tablefmt='plain') == '1'\n"
     )
     (project / "src/raw/lacks/tests/test_no_tabulate.py").write_text(
-        "import pytest\n\n\ndef test_tabulate_is_not_there():\n    with pytest.raises(ImportError):\n"
-        "        import tabulate  # noqa: F401\n"
+        "import importlib\n\nimport pytest\n\n\ndef test_tabulate_is_not_there():\n"
+        "    with pytest.raises(ImportError):\n        import tabulate  # noqa: F401\n\n\n"
+        # nothing of dorc's tooling either: its `dorc` fixture runs its session in dorc's own environment
+        "@pytest.mark.parametrize('name', ['pydantic', 'invoke', 'pulumi', 'rich', 'libcst'])\n"
+        "def test_dorcs_tooling_is_not_there(name):\n    with pytest.raises(ImportError):\n"
+        "        importlib.import_module(name)\n"
     )
     result = invoke_in(project, "test")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "== raw/lists tests" in result.stdout and "== raw/lacks tests" in result.stdout
+    lacks = result.stdout.split("== raw/lacks tests", 1)[1].split("\n== ", 1)[0]
+    # the generated tests that drive the handlers through the `dorc` fixture ran in that lean environment
+    assert "src/raw/lacks/tests/test_pipeline.py ." in lacks and "8 passed" in lacks, lacks

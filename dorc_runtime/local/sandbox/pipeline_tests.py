@@ -1,8 +1,9 @@
 """What ``invoke test`` runs: the project's own ``tests/`` with dorc's tooling (they check the
 settings and the pipelines' definitions), and each pipeline's ``tests/`` with that pipeline's
 environment (its requirements, boto3 as Lambda has it, and the project's
-``requirements-test.txt``), so that a pipeline's tests see what its Lambda functions see and
-pipelines that need different packages each pass from a clean checkout."""
+``requirements-test.txt``: test tools, nothing of dorc's), so that a pipeline's tests see what its
+Lambda functions see and pipelines that need different packages each pass from a clean checkout.
+The ``dorc`` fixture's session runs in dorc's own environment (``dorc_runtime.testing_host``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...project import Project
+from ...tooling import TOOLING_PYTHON_VARIABLE
 from . import environments
 
 TESTS_FOLDER = "tests"
@@ -29,7 +31,11 @@ class TestRun:
 
 
 def _pipeline_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _TOOLING_VARIABLES}
+    """The shell's variables without dorc's environment's, and where dorc's tooling is: the
+    ``dorc`` fixture runs its session there (nothing of it is in the pipeline's environment)."""
+    variables = {k: v for k, v in os.environ.items() if k not in _TOOLING_VARIABLES}
+    variables[TOOLING_PYTHON_VARIABLE] = sys.executable
+    return variables
 
 
 def test_runs(project: Project, python_version: str,
