@@ -74,6 +74,7 @@ class _Host:
     """dorc's side of the fixture in a process of its own (:mod:`dorc_runtime.testing_host`)."""
 
     def __init__(self, python: str, root: Path) -> None:
+        self.python = python
         self.process = subprocess.Popen(
             [python, "-m", "dorc_runtime.testing_host"], cwd=root, text=True, encoding="utf-8",
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -93,8 +94,12 @@ class _Host:
             raise
         if not line:
             self.close()
-            raise RuntimeError(f"dorc's test host ended (exit status {self.process.returncode}); "
-                               "its output is above")
+            raise DorcError(
+                f"dorc's test session ended ({self.python} -m dorc_runtime.testing_host, exit status "
+                f"{self.process.returncode}); its output is above.",
+                f"run the tests with 'invoke test', or set {TOOLING_PYTHON_VARIABLE} to the Python that runs "
+                "invoke (the one with dorc's requirements installed)",
+            )
         reply = json.loads(line)
         if "error" in reply:
             raise _rebuilt(reply["error"])

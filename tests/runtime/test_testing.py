@@ -5,6 +5,7 @@ mid-run costs the next test nothing."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -103,3 +104,23 @@ def test_the_dorc_fixture_in_a_projects_pytest_run(tmp_path):
     summary = done.stdout.strip().splitlines()[-1]
     assert "5 passed" in summary and "1 failed" in summary, done.stdout[-3000:] + done.stderr[-2000:]
     assert "test_times_out_mid_run" in done.stdout and "Timeout" in done.stdout
+
+
+@pytest.mark.timeout(120)
+def test_a_tooling_python_without_dorc_names_the_fix(tmp_path):
+    """A pipeline's test run from an IDE in the pipeline's own environment, without `invoke test`."""
+    root = tmp_path / "project"
+    write_settings(root, "demo")
+    write_pipeline(root, "raw", "p", 'Function(name="fails")', {"fails": textwrap.dedent(HANDLERS["fails"])})
+    (root / "tests").mkdir()
+    (root / "tests" / "conftest.py").write_text('pytest_plugins = ["dorc_runtime.testing"]\n')
+    (root / "tests" / "test_one.py").write_text("def test_call(dorc):\n    dorc.call('fails', 'p', layer='raw')\n")
+    subprocess.run([Path(sys.base_prefix) / "bin" / "python3", "-m", "venv", "--without-pip", tmp_path / "bare"],
+                   check=True, timeout=60)
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "tests"],
+                          cwd=root, capture_output=True, text=True, timeout=100,
+                          env={**os.environ, "DORC_TOOLING_PYTHON": str(tmp_path / "bare/bin/python")})
+
+    assert done.returncode != 0
+    assert "Fix: run the tests with 'invoke test', or set DORC_TOOLING_PYTHON to the Python that runs invoke" in done.stdout
