@@ -37,6 +37,19 @@ def _require_valid(project: Project, layer: str, name: str) -> None:
     require_valid(project, [(layer, name)])
 
 
+def _prepared(project: Project, pipeline: str, layer: str | None, event: str | None,
+              env: str | None):  # noqa: ANN202 - (the event, layer, pipeline, LocalSettings)
+    """What ``run`` and ``call`` check before anything runs: the event, the pipeline (refused as
+    ``validate`` refuses it) and the local settings."""
+    from ..events import parse_event
+    from ..local.session import LocalSettings
+
+    payload = parse_event(event, base=Path.cwd())
+    layer, name = project.resolve_pipeline(pipeline, layer)
+    _require_valid(project, layer, name)
+    return payload, layer, name, LocalSettings.of(project, env)
+
+
 def _check_output(output: str | None) -> None:
     """Refuse an --output the run could not write, before the run, not after it."""
     if not output:
@@ -77,18 +90,13 @@ def run(c, pipeline, layer=None, event=None, output=None, env=None, resume=None)
     project = Project.find()
     _check_output(output)
     with _early_aws(project) as aws:
-        from ..events import parse_event
         from ..local.console import RunConsole, failure_location, failure_summary
         from ..local.runner import StartWith, run_pipeline
-        from ..local.session import LocalSettings
         from ..runs.cost import summary_line
         from ..runs.recording import Listeners, Recording, resume_plan, unless_in_map
         from ..runs.store import RunStore
 
-        payload = parse_event(event, base=Path.cwd())
-        layer, name = project.resolve_pipeline(pipeline, layer)
-        _require_valid(project, layer, name)
-        settings = LocalSettings.of(project, env)
+        payload, layer, name, settings = _prepared(project, pipeline, layer, event, env)
         console = RunConsole()
         store = RunStore(project.root)
         invocations, events = Listeners(console.invocation), Listeners()
@@ -155,15 +163,11 @@ def call(c, function, pipeline, layer=None, event=None, env=None):
     """
     project = Project.find()
     with _early_aws(project) as aws:
-        from ..events import parse_event
         from ..local.console import RunConsole, failure_summary
         from ..local.runner import call_function
-        from ..local.session import LocalSession, LocalSettings
+        from ..local.session import LocalSession
 
-        payload = parse_event(event, base=Path.cwd())
-        layer, name = project.resolve_pipeline(pipeline, layer)
-        _require_valid(project, layer, name)
-        settings = LocalSettings.of(project, env)
+        payload, layer, name, settings = _prepared(project, pipeline, layer, event, env)
         console = RunConsole()
 
         def show(record) -> None:  # noqa: ANN001
