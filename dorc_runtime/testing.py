@@ -102,6 +102,8 @@ class _Host:
             )
         reply = json.loads(line)
         if "error" in reply:
+            if reply["error"]["type"] == "Internal":  # testing_host.INTERNAL: not importable here
+                raise RuntimeError(f"dorc's test session failed:\n{reply['error']['message']}")
             raise _rebuilt(reply["error"])
         return reply["ok"]
 

@@ -10,7 +10,8 @@ sandboxes) runs here instead, in dorc's own environment::
 One JSON request per line on stdin, one JSON reply per line on the original stdout (anything else
 this process or a library prints goes to stderr). A reply is ``{"ok": value}`` or
 ``{"error": {"type", "message", "fix", "error", "cause"}}`` (a :class:`~.errors.DorcError`
-raised where it was detected; ``type`` is its class name). Requests:
+raised where it was detected; ``type`` is its class name, or ``Internal`` with the traceback as
+message for anything else). Requests:
 
 * ``open`` ``{root, store, environment}``: a fresh local session (its own holding store and
   embedded AWS) for one test; ``close`` ends it;
@@ -28,12 +29,15 @@ import dataclasses
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import DorcError, ExecutionFailed
 from .local.fixture_session import FixtureSession
 from .project import Project
+
+INTERNAL = "Internal"  # the reply's error type for anything but a DorcError
 
 
 class Host:
@@ -89,6 +93,8 @@ def serve(requests: IO[str], replies: IO[str]) -> None:
                 reply: dict[str, Any] = {"ok": host.handle(json.loads(line))}
             except DorcError as exc:
                 reply = {"error": _error(exc)}
+            except Exception:  # noqa: BLE001 - a bug of dorc's: the test shows its traceback, the host goes on
+                reply = {"error": {"type": INTERNAL, "message": traceback.format_exc(), "fix": None}}
             replies.write(json.dumps(reply, default=str) + "\n")
             replies.flush()
     finally:

@@ -124,3 +124,17 @@ def test_a_tooling_python_without_dorc_names_the_fix(tmp_path):
 
     assert done.returncode != 0
     assert "Fix: run the tests with 'invoke test', or set DORC_TOOLING_PYTHON to the Python that runs invoke" in done.stdout
+
+
+@pytest.mark.timeout(60)
+def test_a_bug_in_the_host_is_a_traceback_for_that_test_and_the_host_goes_on():
+    from dorc_runtime.testing import _Host
+
+    host = _Host(sys.executable, REPO)
+    try:
+        with pytest.raises(RuntimeError, match="(?s)dorc's test session failed:.*Traceback.*unexpected keyword"):
+            host.ask("open", root=str(REPO), store="/nowhere", environment=None, colour="blue")
+        assert host.alive and host.ask("close") is None
+    finally:
+        host.close()
+    assert not host.alive
