@@ -43,7 +43,7 @@ import pytest
 from . import errors
 from .errors import DorcError, ExecutionFailed
 from .project import Project
-from .tooling import TOOLING_PYTHON_VARIABLE
+from .tooling import INTERNAL_ERROR, TOOLING_PYTHON_VARIABLE
 
 __all__ = ["ExecutionFailed", "LocalAWS", "PipelineResult", "dorc"]
 
@@ -102,7 +102,7 @@ class _Host:
             )
         reply = json.loads(line)
         if "error" in reply:
-            if reply["error"]["type"] == "Internal":  # testing_host.INTERNAL: not importable here
+            if reply["error"]["type"] == INTERNAL_ERROR:
                 raise RuntimeError(f"dorc's test session failed:\n{reply['error']['message']}")
             raise _rebuilt(reply["error"])
         return reply["ok"]

@@ -36,8 +36,7 @@ from typing import IO, Any
 from .errors import DorcError, ExecutionFailed
 from .local.fixture_session import FixtureSession
 from .project import Project
-
-INTERNAL = "Internal"  # the reply's error type for anything but a DorcError
+from .tooling import INTERNAL_ERROR
 
 
 class Host:
@@ -94,7 +93,7 @@ def serve(requests: IO[str], replies: IO[str]) -> None:
             except DorcError as exc:
                 reply = {"error": _error(exc)}
             except Exception:  # noqa: BLE001 - a bug of dorc's: the test shows its traceback, the host goes on
-                reply = {"error": {"type": INTERNAL, "message": traceback.format_exc(), "fix": None}}
+                reply = {"error": {"type": INTERNAL_ERROR, "message": traceback.format_exc(), "fix": None}}
             replies.write(json.dumps(reply, default=str) + "\n")
             replies.flush()
     finally:
