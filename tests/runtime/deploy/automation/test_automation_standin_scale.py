@@ -91,6 +91,15 @@ class Deployment:
     def ups(self) -> list[str]:
         return [o["stack"] for o in self.state.operations("up")]
 
+    def change_first(self, count: int) -> tuple[list[StackRef], list[str], dict[str, str | None]]:
+        """Change a function of the first ``count`` pipelines: their stacks, keys and fingerprints before."""
+        stacks = self.pipelines()[:count]
+        keys = [self.key(stack) for stack in stacks]
+        before = {key: self.fingerprint(key) for key in keys}
+        for stack in stacks:
+            self.change_function(stack)
+        return stacks, keys, before
+
 
 def write_stack_files(root: Path, spec: ProjectSpec) -> None:
     """The Pulumi project and stack files the template and ``invoke new-pipeline`` write (the
@@ -183,11 +192,7 @@ def test_one_changed_function_runs_exactly_its_pipeline_stack(deployed):
 
 @pytest.mark.timeout(300)
 def test_a_failing_stack_stops_nothing_running_is_reported_and_records_no_fingerprint(deployed, monkeypatch):
-    stacks = deployed.pipelines()[:5]
-    keys = [deployed.key(stack) for stack in stacks]
-    before = {key: deployed.fingerprint(key) for key in keys}
-    for stack in stacks:
-        deployed.change_function(stack)
+    stacks, keys, before = deployed.change_first(5)
     failing, others, queued = keys[1], [keys[0], keys[2], keys[3]], keys[4]  # parallel 4: the 5th waits
     monkeypatch.setenv("STANDIN_FAIL_UP", failing)
     # the failure comes while the other three are in their `up` (their ends say they finished)
@@ -238,11 +243,7 @@ def interrupt_when(condition, deadline: float = 60.0) -> threading.Thread:
 
 @pytest.mark.timeout(300)
 def test_ctrl_c_cancels_the_running_stack_leaves_no_lock_and_says_which_completed(deployed, monkeypatch):
-    stacks = deployed.pipelines()[:3]
-    keys = [deployed.key(stack) for stack in stacks]
-    before = {key: deployed.fingerprint(key) for key in keys}
-    for stack in stacks:
-        deployed.change_function(stack)
+    stacks, keys, before = deployed.change_first(3)
     hanging, finished = keys[1], [keys[0], keys[2]]
     monkeypatch.setenv("STANDIN_HANG_UP", hanging)
     state = deployed.state
