@@ -124,6 +124,11 @@ def main() -> None:
         ("Map peak memory, 100,000 items", f"{peak_100k / 1e6:8.2f} MB",
          f"{peak_100k / 100_000:.0f} B/item (flat: same per item; input + output lists)"),
     ]
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
+    """(measure, figure, note) rows, aligned."""
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'figure':>16}  note")
     for name, figure, note in rows:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from local_runner import EVENT, RESOLVER, STATES, chain_definition, median_seconds, noop  # noqa: E402
+from local_runner import EVENT, RESOLVER, STATES, chain_definition, median_seconds, noop, print_table  # noqa: E402
 
 from dorc_runtime.local import run_state_machine  # noqa: E402
 from dorc_runtime.local.invocation import FunctionSpec, LocalFunction  # noqa: E402
@@ -124,10 +124,7 @@ def main() -> None:
         ("first build of an environment, one small package (uv cache)", f"{statistics.median(builds):8.2f} s",
          "goal ≤ 10 s (median of 3)"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'figure':>16}  note")
-    for name, figure, note in rows:
-        print(f"{name:<{width}}  {figure:>16}  {note}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,17 @@ def test_a_warm_sandbox_keeps_module_state_and_another_function_has_its_own(sand
     assert call(first)["pid"] != call(second)["pid"] != os.getpid()
 
 
+def call_concurrently(box: FunctionSandboxes, count: int) -> list[object]:
+    """What ``count`` invocations made at once returned (each handler returns its pid)."""
+    pids: list[object] = []
+    threads = [threading.Thread(target=lambda: pids.append(call(box))) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return pids
+
+
 def test_concurrent_invocations_get_sandboxes_of_their_own(sandboxes):
     box = sandboxes("""
         import os, time
@@ -101,12 +112,7 @@ def test_concurrent_invocations_get_sandboxes_of_their_own(sandboxes):
             time.sleep(0.5)
             return os.getpid()
     """)
-    pids: list[object] = []
-    threads = [threading.Thread(target=lambda: pids.append(call(box))) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    pids = call_concurrently(box, 3)
     assert len(set(pids)) == 3
 
 
@@ -118,12 +124,7 @@ def test_invocations_beyond_the_local_limit_wait_for_a_free_sandbox(sandboxes, m
             time.sleep(0.3)
             return os.getpid()
     """)
-    pids: list[object] = []
-    threads = [threading.Thread(target=lambda: pids.append(call(box))) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    pids = call_concurrently(box, 5)
     assert len(pids) == 5 and len(set(pids)) == 2
 
 
