@@ -24,6 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Local runs build each pipeline's Python environment with uv, keyed by its requirements: one
 # folder shared by every test (and test worker, and run of the suite) builds each one only once.
 os.environ.setdefault("DORC_ENVS_DIR", str(Path(tempfile.gettempdir()) / "dorc-test-envs"))
+# Every run in the tests starts its servers per run, so that no test leaves a process behind;
+# tests/runtime/local/test_warm_servers.py turns warm servers on where it tests them.
+os.environ["DORC_WARM_MINUTES"] = "0"
 
 
 def _cookiecutter_config(folder: Path) -> Path:

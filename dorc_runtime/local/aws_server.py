@@ -85,20 +85,34 @@ def moto_application() -> Any:
     return DomainDispatcherApplication(create_backend_app)
 
 
+_application: Any = None
+
+
+def prepare() -> None:
+    """Import moto and build its application: what every embedded AWS a fork server makes shares
+    (``sandbox/worker/forkserver.py --entry aws_server.py``), so a run's costs a fork."""
+    global _application
+    # importing moto makes ~10^5 objects that live as long as the process: collecting during the
+    # import is wasted work (~15 % of it). Freezing them afterwards also keeps later collections
+    # (in every child) from scanning them again.
+    gc.disable()
+    _application = moto_application()
+    gc.freeze()
+    gc.enable()
+
+
 def serve(fd: int) -> None:
     """Serve on the listening socket ``fd`` until stdin ends; see the module docstring."""
-    # importing moto makes ~10^5 objects that live as long as the process: collecting during the
-    # import is wasted work on the run's critical path (~15 % of it). Freezing them afterwards also
-    # keeps later collections from scanning them again.
-    gc.disable()
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    application = moto_application()
+    if _application is None:
+        prepare()
     line = sys.stdin.readline()
     if not line:
         return  # the run ended (or needed no AWS) before telling us what to load
     config = json.loads(line)
+    gc.disable()
     s3 = MotoS3(config["region"])
     store = HoldingStore(Path(config["store"]))
     store.load_into(s3)
@@ -106,7 +120,7 @@ def serve(fd: int) -> None:
     gc.freeze()
     gc.enable()
     # what moto's ThreadedMotoServer does, on the socket the run already bound and listens on
-    server = make_server(LOOPBACK, 0, application, threaded=True, request_handler=MotoRequestHandler, fd=fd)
+    server = make_server(LOOPBACK, 0, _application, threaded=True, request_handler=MotoRequestHandler, fd=fd)
     # shutdown() waits up to one poll interval: keep the end of a run quick
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
@@ -120,6 +134,15 @@ def serve(fd: int) -> None:
         sys.stderr.write(json.dumps({"message": failed.message, "fix": failed.fix}) + "\n")
         sys.stderr.flush()
         os._exit(SAVE_FAILED)
+
+
+def child(request: dict[str, Any], kept: list[int]) -> None:
+    """A fork server's child: its stdin, stdout and stderr are the run's pipes, ``kept[0]`` the
+    listening socket the run bound."""
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own streams, set up by the fork server
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    main(["aws_server.py", str(kept[0])])
 
 
 def main(argv: list[str]) -> None:

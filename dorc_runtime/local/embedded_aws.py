@@ -8,6 +8,7 @@ endpoint even before the server answers (their requests wait in the socket's que
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import select
@@ -22,17 +23,49 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..errors import DorcError
-from . import aws_server
+from . import aws_server, holding_store, warm_servers
 from .aws_guard import DUMMY_KEY
 from .aws_server import LOOPBACK, READY, SAVE_FAILED
+from .sandbox import forks
 from .sandbox.sdk_use import mentions_aws
 
 if TYPE_CHECKING:
     from ..project import Project
 
 SERVER_SCRIPT = Path(aws_server.__file__)
+# moto's own settings variables (moto/settings.py): the only ones the embedded AWS is started with
+MOTO_VARIABLES = ("TEST_SERVER_MODE", "TEST_PROXY_MODE", "INITIAL_NO_AUTH_ACTION_COUNT", "DEFAULT_CONTAINER_REGISTRY",
+                  "S3_IGNORE_SUBDOMAIN_BUCKETNAME", "S3_UPLOAD_PART_MIN_SIZE", "SF_EXECUTION_HISTORY_TYPE",
+                  "TESTS_SKIP_REQUIRES_DOCKER", "TEST_SERVER_MODE_ENDPOINT", "TEST_PROXY_MODE_ENDPOINT")
+# what finds moto (a tooling install through PYTHONPATH) and reads text as the run does
+CARRIED_VARIABLES = ("PYTHONPATH", *forks.LOCALE_VARIABLES)
+MOTO_FIX = "check that moto[server] is installed where dorc runs ('pip install \"moto[server]\"')"
 # Saving writes only what changed, so this is only reached by a server that is stuck.
 SAVE_TIMEOUT_SECONDS = 120
+
+
+def server_environment() -> dict[str, str]:
+    """The embedded AWS's variables: moto's settings and what finds and starts Python, and dummy
+    credentials. No real credential or endpoint: it never calls AWS, and it should not be able to.
+    Nothing else, so that a warm server (its identity holds them) serves runs from any shell."""
+    environment = {name: value for name, value in os.environ.items()
+                   if name.startswith("MOTO_") or name in MOTO_VARIABLES or name in CARRIED_VARIABLES}
+    environment.update(AWS_ACCESS_KEY_ID=DUMMY_KEY, AWS_SECRET_ACCESS_KEY=DUMMY_KEY)
+    return environment
+
+
+def aws_server_process() -> forks.ForkServer:
+    """The fork server whose children are embedded AWSes: moto imported once (warm between runs
+    when warm servers are on, see :mod:`.warm_servers`)."""
+    environment = server_environment()
+    command = [sys.executable, "-u", str(forks.SERVER_SCRIPT)]
+    moto = importlib.util.find_spec("moto")
+    installed = Path(moto.origin).stat().st_mtime_ns if moto is not None and moto.origin else 0
+    identity = {"kind": "aws", "owner": sys.executable, "python": sys.executable, "installed": installed,
+                "environment": environment,
+                "code": warm_servers.code_hash([forks.SERVER_SCRIPT, SERVER_SCRIPT, Path(holding_store.__file__)])}
+    return forks.ForkServer.launch(command, ["--entry", str(SERVER_SCRIPT)], environment, Path(tempfile.gettempdir()),
+                                   identity)
 
 
 def code_mentions_aws(project: Project) -> bool:
@@ -52,13 +85,15 @@ class EmbeddedAWS:
     """
 
     def __init__(self) -> None:
+        warm_servers.idle_seconds()  # a bad DORC_WARM_MINUTES is refused now, before anything starts
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind((LOOPBACK, 0))
         self._socket.listen(128)
         self.port = int(self._socket.getsockname()[1])
         self.endpoint_url = f"http://{LOOPBACK}:{self.port}"
         self._lock = threading.Lock()  # the process and its configuration (the watcher thread may spawn)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._server: forks.ForkServer | None = None
+        self._process: forks.ForkedProcess | None = None
         self._config: bytes | None = None
         self._stderr: IO[bytes] | None = None  # the child's, read if it fails
         self._wake_read, self._wake_write = socket.socketpair()
@@ -138,14 +173,18 @@ class EmbeddedAWS:
             with suppress(BrokenPipeError):
                 process.stdin.close()
             process.stdout.close()
-        assert self._stderr is not None  # there is a process
+        assert self._server is not None and self._stderr is not None  # there is a process
+        server_failure = self._server.failure()
+        self._server.close()
+        if server_failure is not None:  # it could not even import moto
+            self._stderr.close()
+            raise DorcError(f"The embedded AWS (moto's server) failed: {server_failure}", MOTO_FIX)
         with self._stderr:
             if process.returncode == SAVE_FAILED:
                 failure = json.loads(self._last_error_line())
                 raise DorcError(failure["message"], failure["fix"])
             if process.returncode not in (0, -signal.SIGKILL):
-                raise DorcError(f"The embedded AWS (moto's server) failed: {self._last_error_line()}",
-                                "check that moto[server] is installed where dorc runs ('pip install \"moto[server]\"')")
+                raise DorcError(f"The embedded AWS (moto's server) failed: {self._last_error_line()}", MOTO_FIX)
         return self._ready
 
     def _spawn_on_request(self) -> None:
@@ -157,15 +196,23 @@ class EmbeddedAWS:
                 self._spawn()
 
     def _spawn(self) -> None:
-        # the child gets no real credentials or endpoints: it never calls AWS, and it should not be able to
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        environment.update(AWS_ACCESS_KEY_ID=DUMMY_KEY, AWS_SECRET_ACCESS_KEY=DUMMY_KEY)
-        fd = self._socket.fileno()
         self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), str(fd)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, pass_fds=(fd,), env=environment,
-        )
+        self._server = aws_server_process()
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        try:
+            # not bound to this run: if the run dies, the server still saves when its stdin closes
+            self._process = self._server.spawn(
+                {"env": server_environment()},
+                (stdin_read, stdout_write, self._stderr.fileno(), self._socket.fileno()), bound=False,
+                stdin=os.fdopen(stdin_write, "wb"), stdout=os.fdopen(stdout_read, "rb"))
+        except BaseException:
+            self._server.close()
+            self._server = None
+            raise
+        finally:
+            os.close(stdin_read)
+            os.close(stdout_write)
         # the child owns the socket now: if it dies, clients are refused at once instead of waiting
         self._socket.close()
         if self._config is not None:

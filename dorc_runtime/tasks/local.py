@@ -255,34 +255,57 @@ def local_reset(c, yes=False):
     print(f"Deleted {where}/ ({len(objects)} objects).")
 
 
-@dorc_task(help={"clear": "remove every environment (the next run builds what it needs again)"})
+@dorc_task(help={"clear": "stop the warm servers and remove every environment (the next run builds what it needs again)"})
 def local_envs(c, clear=False):
-    """List the Python environments local runs built for the pipelines (.dorc/envs/); --clear removes them.
+    """List the Python environments local runs built for the pipelines (.dorc/envs/) and the warm servers; --clear removes them.
 
     Example: invoke local-envs --clear
     """
     import time
 
+    from ..local import warm_servers
     from ..local.sandbox import environments
 
     root = Project.find().root
     where = _relative(environments.envs_dir(root))
+    owners = [str(environments.envs_dir(root)), sys.executable]
     if clear:
+        stopped = sum(server.stop() for server, _ in list(warm_servers.running(owners)))
         count = environments.clear(root)
-        print(f"Removed {count} environment{'s' if count != 1 else ''} ({where}/).")
+        print(f"Stopped {stopped} warm server{'s' if stopped != 1 else ''}; "
+              f"removed {count} environment{'s' if count != 1 else ''} ({where}/).")
         return
     found = environments.existing(root)
     if not found:
         print(f"No environments yet in {where}/: 'invoke run' builds each pipeline's the first time.")
+    else:
+        rows = [("PIPELINE", "PYTHON", "SIZE", "REQUIREMENTS HASH", "LAST USED")]
+        for env in found:
+            used = time.strftime("%Y-%m-%d %H:%M", time.localtime(env.last_used)) if env.last_used else "never"
+            rows.append((env.label, env.python, f"{env.size_bytes / 1e6:.1f} MB", env.key, used))
+        _print_rows(rows)
+        print(f"{len(found)} in {where}/ ('invoke local-envs --clear' removes them)")
+    servers = [(server, info) for server, info in warm_servers.running(owners) if warm_servers.answers(server)]
+    idle = warm_servers.idle_seconds()
+    if not servers:
+        state = f"they live {idle / 60:g} minutes after a run" if idle else f"off: {warm_servers.IDLE_VARIABLE}=0 or CI"
+        print(f"No warm servers ({state}).")
         return
-    rows = [("PIPELINE", "PYTHON", "SIZE", "REQUIREMENTS HASH", "LAST USED")]
-    for env in found:
-        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(env.last_used)) if env.last_used else "never"
-        rows.append((env.label, env.python, f"{env.size_bytes / 1e6:.1f} MB", env.key, used))
+    rows = [("WARM SERVER", "FOR", "STARTED")]
+    for _, info in servers:
+        label = "embedded AWS (moto)" if info.get("kind") == "aws" else "sandboxes"
+        owner = str(info.get("owner", ""))
+        rows.append((label, _relative(Path(owner)) if owner.startswith(str(root)) else owner,
+                     time.strftime("%Y-%m-%d %H:%M", time.localtime(float(info.get("started", 0))))))
+    _print_rows(rows)
+    print(f"{len(servers)} warm server{'s' if len(servers) != 1 else ''}, each ending {idle / 60:g} minutes "
+          f"after its last run ('invoke local-envs --clear' stops them)")
+
+
+def _print_rows(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    print(f"{len(found)} in {where}/ ('invoke local-envs --clear' removes them)")
 
 
 TASKS = [run, call, graph, local_reset, local_envs]

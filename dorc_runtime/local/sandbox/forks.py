@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from ...errors import DorcError
+from .. import warm_servers
 from .sdk_use import SdkUse
 from .worker import forkserver
 
 SERVER_SCRIPT = Path(forkserver.__file__)
+SERVER_CODE = sorted(SERVER_SCRIPT.parent.glob("*.py"))  # the server and what its sandboxes run
 # the variables the interpreter reads as it starts (its locale): a server starts with these from
 # the functions' environment, nothing else, so what it pre-imports cannot depend on any function
 LOCALE_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
@@ -43,11 +45,12 @@ def start_error(python: Path, reason: object) -> DorcError:
 
 
 class ForkedProcess:
-    """A sandbox forked by a server, seen from the run."""
+    """A process forked by a server, seen from the run."""
 
-    def __init__(self, server: ForkServer, stdin: IO[bytes]) -> None:
+    def __init__(self, server: ForkServer, stdin: IO[bytes] | None, stdout: IO[bytes] | None = None) -> None:
         self._server = server
-        self.stdin: IO[bytes] | None = stdin
+        self.stdin = stdin
+        self.stdout = stdout
         self.pid: int | None = None
         self.returncode: int | None = None
         self._started = threading.Event()
@@ -79,33 +82,53 @@ class ForkedProcess:
 
 
 class ForkServer:
-    """One server process and the thread that reads its reports."""
+    """A connection to a server process (its own, or a warm one shared with other runs) and the
+    thread that reads its reports."""
 
-    def __init__(self, python: Path, locale: Mapping[str, str], log_dir: Path, sdk: SdkUse) -> None:
+    def __init__(self, python: Path, control: socket.socket, log_path: Path,
+                 process: subprocess.Popen[bytes] | None) -> None:
         self.python = python
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.log_path = log_dir / f"forkserver-{uuid.uuid4().hex}.log"
-        with open(self.log_path, "ab") as log:
-            try:
-                self.process = subprocess.Popen(
-                    [str(python), "-I", "-u", str(SERVER_SCRIPT), str(theirs.fileno()), json.dumps(sdk.as_json())],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                    pass_fds=(theirs.fileno(),), cwd="/", env=dict(locale),
-                )
-            except OSError as exc:
-                ours.close()
-                raise start_error(python, exc) from None
-            finally:
-                theirs.close()
-        self._control = ours
+        self.services: tuple[str, ...] = ()  # what each sandbox's start asks the server to have parsed
+        self.log_path = log_path
+        self.process = process  # None for a warm server, which is no run's child
+        self._control = control
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._starting: dict[int, ForkedProcess] = {}
         self._running: dict[int, ForkedProcess] = {}
         self._gone = False
+        self._closing = False
         self._reader = threading.Thread(target=self._read, name="dorc-forkserver-reports", daemon=True)
         self._reader.start()
+
+    @classmethod
+    def launch(cls, command: list[str], arguments: list[str], environment: Mapping[str, str],
+               log_dir: Path, warm: Mapping[str, Any] | None) -> ForkServer:
+        """The warm server for ``warm`` (its identity) when warm servers are on, else a server of
+        this run's own: ``command + (--fd N | --listen …) + arguments``."""
+        python = Path(command[0])
+        idle = warm_servers.idle_seconds() if warm is not None else 0.0
+        if idle > 0:
+            assert warm is not None
+            found = warm_servers.connect(warm, command, arguments, environment, idle)
+            if found is not None:
+                return cls(python, found[0], found[1], None)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log_path = log_dir / f"forkserver-{uuid.uuid4().hex}.log"
+        with open(log_path, "ab") as log:
+            try:
+                process = subprocess.Popen(
+                    [*command, "--fd", str(theirs.fileno()), *arguments],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                    pass_fds=(theirs.fileno(),), cwd="/", env=dict(environment),
+                )
+            except OSError as exc:
+                ours.close()
+                raise start_error(python, exc) from None
+            finally:
+                theirs.close()
+        return cls(python, ours, log_path, process)
 
     def send(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> bool:
         try:
@@ -115,28 +138,46 @@ class ForkServer:
             return False  # the server has ended: its reader ends what it had started
         return True
 
-    def start(self, task_root: Path, function_arn: str, environment: Mapping[str, str],
-              log_fd: int, reply_fd: int) -> ForkedProcess:
-        """Ask for a sandbox; it is forked as soon as the server has its imports (no waiting here)."""
-        stdin_read, stdin_write = os.pipe()
-        process = ForkedProcess(self, os.fdopen(stdin_write, "wb"))
+    def spawn(self, fields: Mapping[str, Any], fds: tuple[int, ...], bound: bool = True,
+              stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> ForkedProcess:
+        """Ask for a child; the first three of ``fds`` become its stdin, stdout and stderr, the rest
+        it keeps. A ``bound`` child is killed when this run goes; another ends by itself. It is forked
+        as soon as the server has its imports (no waiting here)."""
+        process = ForkedProcess(self, stdin, stdout)
         with self._lock:
             ident = next(self._ids)
             gone = self._gone
             if not gone:
                 self._starting[ident] = process
-        message = {"op": "start", "id": ident, "task_root": str(task_root), "arn": function_arn,
-                   "env": dict(environment)}
+        if gone or not self.send({"op": "start", "id": ident, "bound": bound, **fields}, fds):
+            raise start_error(self.python, f"its server ended ({self._tail()})")
+        return process
+
+    def start(self, task_root: Path, function_arn: str, environment: Mapping[str, str],
+              log_fd: int, reply_fd: int) -> ForkedProcess:
+        """Ask for a sandbox (stdin a pipe from the run, stdout and stderr its log)."""
+        stdin_read, stdin_write = os.pipe()
         try:
-            if gone or not self.send(message, (stdin_read, log_fd, reply_fd)):
-                raise start_error(self.python, f"its sandbox server ended ({self._tail()})")
+            return self.spawn({"task_root": str(task_root), "arn": function_arn, "env": dict(environment),
+                               "services": list(self.services)},
+                              (stdin_read, log_fd, log_fd, reply_fd), stdin=os.fdopen(stdin_write, "wb"))
+        except BaseException:
+            os.close(stdin_write)
+            raise
         finally:
             os.close(stdin_read)
-        return process
+
+    def failure(self) -> str | None:
+        """Why the server ended before this run left it (its last log line), or None."""
+        with self._lock:
+            gone = self._gone
+        return self._tail() if gone and not self._closing else None
 
     def _tail(self) -> str:
         lines = self.log_path.read_text(errors="replace").strip().splitlines() if self.log_path.exists() else []
-        return lines[-1] if lines else f"exit status {self.process.poll()}"
+        if lines:
+            return lines[-1]
+        return f"exit status {self.process.poll()}" if self.process is not None else "no reason given"
 
     def _read(self) -> None:
         while True:
@@ -165,19 +206,35 @@ class ForkServer:
             process._end(-9)
 
     def close(self) -> None:
-        """End the server, which kills what it still runs."""
+        """Leave the server, which kills this run's bound children (a server of the run's own ends)."""
+        self._closing = True
         try:
             self._control.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self._reader.join()
         self._control.close()
+        if self.process is None:
+            return
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         self.log_path.unlink(missing_ok=True)
+
+
+def sandbox_command(python: Path) -> list[str]:
+    return [str(python), "-I", "-u", str(SERVER_SCRIPT)]
+
+
+def sandbox_identity(python: Path, locale: Mapping[str, str], sdk: SdkUse) -> dict[str, Any]:
+    """What decides what an environment's warm server holds: a change to any of it starts another."""
+    venv = python.parent.parent
+    marker = venv / "pyvenv.cfg"
+    installed = marker.stat().st_mtime_ns if marker.exists() else python.stat().st_mtime_ns
+    return {"kind": "sandboxes", "owner": str(venv), "python": str(python), "installed": installed,
+            "locale": dict(locale), "sdk": sdk.sdk, "code": warm_servers.code_hash(SERVER_CODE)}
 
 
 _Key = tuple[Path, tuple[tuple[str, str], ...], Path, SdkUse]
@@ -196,7 +253,10 @@ def acquire(python: Path, environment: Mapping[str, str], log_dir: Path, sdk: Sd
     with _servers_lock:
         server, users = _servers.get(key) or (None, 0)
         if server is None:
-            server = ForkServer(python, dict(key[1]), log_dir, sdk)
+            locale = dict(key[1])
+            server = ForkServer.launch(sandbox_command(python), [json.dumps(sdk.as_json())], locale, log_dir,
+                                       sandbox_identity(python, locale, sdk))
+            server.services = sdk.services
         _servers[key] = (server, users + 1)
         return server
 

@@ -45,8 +45,10 @@ def is_server(pid: int) -> bool:
 
 
 def servers_under(pid: int | None = None) -> set[int]:
-    """Running server processes started by ``pid`` (default: this process) or its children."""
-    return {p for p in descendants(pid or os.getpid()) if is_server(p) and alive(p)}
+    """Running embedded AWSes started by ``pid`` (default: this process) or its children: the
+    outermost server processes (a server's forked children are part of it)."""
+    found = {p for p in descendants(pid or os.getpid()) if is_server(p) and alive(p)}
+    return {p for p in found if (stat := _stat(p)) is not None and stat[1] not in found}
 
 
 def wait_until_ended(pids: set[int], limit_seconds: float = 60) -> set[int]:

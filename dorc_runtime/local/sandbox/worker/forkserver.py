@@ -1,29 +1,38 @@
-"""A fork server for one environment: run by path with the environment's interpreter
-(``python -I -u forkserver.py <control socket fd> <warm-up JSON>``), it imports once what every
-sandbox of the environment imports and then forks one sandbox per request. What it prepares is
-the warm-up's (``{"sdk": bool, "services": [...]}``, read by the run from the functions' source):
+"""A fork server: run by path, it imports once what its children share and then forks one child
+per request. Two kinds:
 
-* always the worker loop;
-* when the functions mention the AWS SDK and the environment has it: boto3/botocore's modules, and
-  one botocore data loader holding the parsed files a client of the named services reads (service
-  model, endpoint rules, partitions). Every botocore session a sandbox makes gets that loader
-  instead of a new one, so a sandbox's first client costs ~0.05 s of CPU instead of ~0.3 s. Nothing
-  else: no session, no client, no credentials, nothing read from the environment or ``~/.aws``.
-
-A child sets up what a freshly started worker sets up (environment variables built from nothing,
-stdin/stdout/stderr, then the loop's own set-up: cwd, ``sys.path``, the handler's import) and runs
-the same loop, so a sandbox costs a fork instead of an interpreter start and boto3's import.
+* an environment's sandboxes (``python -I -u forkserver.py <control> <warm-up JSON>``, the
+  environment's interpreter). What it prepares is the warm-up's (``{"sdk": bool, "services": [...]}``,
+  read by the run from the functions' source): always the worker loop; when the functions mention
+  the AWS SDK and the environment has it, boto3/botocore's modules and one botocore data loader
+  holding the parsed files a client of the named services reads (service model, endpoint rules,
+  partitions). Every botocore session a sandbox makes gets that loader instead of a new one, so a
+  sandbox's first client costs ~0.05 s of CPU instead of ~0.3 s. Nothing else: no session, no
+  client, no credentials, nothing read from the environment or ``~/.aws``. A start request may name
+  more services, parsed before that fork. The child sets up what a freshly started worker sets up
+  (then the loop's own set-up: cwd, ``sys.path``, the handler's import) and runs the same loop.
+* another kind of child given as ``--entry FILE`` (the embedded AWS, ``local/aws_server.py``):
+  the server calls ``prepare()`` of that file once, and ``child(request, kept_fds)`` in each child.
 
 It stays single-threaded (forking a process with threads is unsafe) and never runs user code.
 
-Protocol on the control socket (``SOCK_SEQPACKET``, one JSON message each):
+``<control>`` is ``--fd N``, one end of a socket pair whose other end is the run's (a server of
+the run's own, which ends when that run closes its end, killing its children), or
+``--listen PATH --idle SECONDS``: a warm server (``local/warm_servers.py``) that binds PATH, detaches
+(the starting process exits once the socket listens), serves any number of runs, and ends after
+SECONDS with no run connected and nothing running, or when asked to.
 
-* run -> server: ``{"op": "start", "id": n, "task_root", "arn", "env"}`` with three descriptors
-  (the sandbox's stdin, its log, its reply pipe), or ``{"op": "kill", "pid": p}``;
-* server -> run: ``{"started": n, "pid": p}``, ``{"failed": n}`` (fork failed, reason in the log) and
-  ``{"exited": p, "returncode": r}`` (negative: killed by that signal, as ``subprocess``).
+Protocol on a connection (``SOCK_SEQPACKET``, one JSON message each):
 
-The run closing its end (it ended, however) makes the server kill its sandboxes and exit.
+* run -> server: ``{"op": "start", "id": n, "bound": bool, "env": {...}, ...}`` with descriptors
+  (the first three become the child's stdin, stdout and stderr; the rest it keeps: a sandbox's
+  reply pipe, the embedded AWS's listening socket; a sandbox's request also has ``task_root``,
+  ``arn`` and ``services``), ``{"op": "kill", "pid": p}`` or ``{"op": "shutdown"}``;
+* server -> run: ``{"started": n, "pid": p}``, ``{"failed": n}`` (fork failed, reason in the child's
+  stderr) and ``{"exited": p, "returncode": r}`` (negative: killed by that signal, as ``subprocess``).
+
+A run closing its connection (it ended, however) makes the server kill that run's ``bound``
+children (sandboxes); the others (an embedded AWS saving the holding store) end by themselves.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,6 +56,7 @@ PRE_IMPORTS = ("boto3", "botocore.session", "botocore.client")  # what a handler
 COMMON_DATA = ("endpoints", "partitions", "sdk-default-configuration")
 SERVICE_DATA = ("service-2", "endpoint-rule-set-1")
 _MESSAGE_SIZE = 1 << 20
+_STALE_CHECK_SECONDS = 5.0  # how often an idle warm server checks that it is still of use
 
 
 def _load_loop() -> ModuleType:
@@ -79,8 +90,12 @@ class _SearchPaths(list):  # type: ignore[type-arg]
             super().append(path)
 
 
-def _share_botocore_loader(services: list[str]) -> None:
-    """Give every default botocore session one loader, with the files of ``services`` parsed.
+_shared_loader: Any = None  # the loader every default botocore session gets, once warmed up
+_parsed_services: set[str] = set()
+
+
+def _share_botocore_loader() -> None:
+    """Give every default botocore session one loader, with the files every client reads parsed.
 
     botocore makes a loader per session (``botocore.session.create_loader``), and a loader caches
     what it parsed for its own session only. The files are read-only data (botocore itself hands
@@ -88,6 +103,7 @@ def _share_botocore_loader(services: list[str]) -> None:
     sandbox costs, not what its clients do. A session given its own data path (``AWS_DATA_PATH``)
     still gets a loader of its own. Hand-written because botocore has no hook for this.
     """
+    global _shared_loader
     # the environment's own packages, imported by name: this file is standard library only
     boto3 = importlib.import_module("boto3")
     botocore_session = importlib.import_module("botocore.session")
@@ -106,10 +122,21 @@ def _share_botocore_loader(services: list[str]) -> None:
             shared.load_data(name)
         except Exception:  # noqa: BLE001 - an older botocore lacks a file: its clients load what they need
             pass
+    _shared_loader = shared
+
+
+def parse_services(services: list[str]) -> None:
+    """Parse the models of ``services`` into the shared loader (once each), before a fork: a warm
+    server learns each pipeline's services from its sandboxes' requests."""
+    if _shared_loader is None:
+        return
     for service in services:
+        if service in _parsed_services:
+            continue
+        _parsed_services.add(service)
         for kind in SERVICE_DATA:
             try:
-                shared.load_service_model(service, kind)
+                _shared_loader.load_service_model(service, kind)
             except Exception:  # noqa: BLE001 - not a service this botocore knows: the handler's call says so
                 pass
 
@@ -119,97 +146,207 @@ def warm_up(spec: dict[str, Any]) -> None:
     if not spec.get("sdk") or not _pre_import():
         return
     try:
-        _share_botocore_loader(list(spec.get("services", ())))
+        _share_botocore_loader()
+        parse_services(list(spec.get("services", ())))
     except Exception as exc:  # noqa: BLE001 - a botocore too different: each session makes its own loader
         sys.stderr.write(f"dorc: botocore's data is not shared between sandboxes: {exc!r}\n")
 
 
-def _send(control: socket.socket, message: dict[str, Any]) -> None:
+def _send(connection: socket.socket, message: dict[str, Any]) -> None:
     try:
-        control.send(json.dumps(message).encode())
+        connection.send(json.dumps(message).encode())
     except OSError:
-        pass  # the run has gone: the next read sees it and ends the server
+        pass  # that run has gone: the next read sees it
 
 
 def _returncode(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def serve(control: socket.socket) -> tuple[str, int, str] | None:
-    """Answer requests until the run goes (None) or, in a forked child, return what the child runs."""
+class _Child:
+    """A forked process and the run that asked for it."""
+
+    def __init__(self, connection: socket.socket, bound: bool) -> None:
+        self.connection = connection
+        self.bound = bound  # killed when that run goes (a sandbox); else left to end itself (the AWS saving)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def serve(listener: socket.socket | None, control: socket.socket | None, idle_seconds: float,
+          stale: Callable[[], bool] = lambda: False) -> tuple[dict[str, Any], list[int]] | None:
+    """Answer requests until the server should end (None) or, in a forked child, return the request
+    and the descriptors it keeps (after the first three, which became its stdin, stdout and stderr).
+
+    A private server (``control``: the run's end of a socket pair) ends when that run goes; a warm
+    one (``listener``) accepts any number of runs and ends after ``idle_seconds`` with no run
+    connected and no process of its own, when asked to, or, while idle, as soon as it is
+    ``stale`` (its interpreter deleted, its socket gone)."""
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wake-up fd is written
     signal.set_wakeup_fd(wake_write)
-    children: set[int] = set()
+    connections: list[socket.socket] = [control] if control is not None else []
+    children: dict[int, _Child] = {}
+    idle_since = time.monotonic()
+
+    def drop(connection: socket.socket) -> None:
+        connections.remove(connection)
+        for pid, child in children.items():
+            if child.connection is connection and child.bound:
+                _kill(pid)
+        connection.close()
+
     while True:
-        ready = select.select([control, wake_read], [], [])[0]
+        waiting = [wake_read, *connections, *([listener] if listener is not None else [])]
+        timeout = None
+        if listener is not None and not connections and not children:
+            left = idle_since + idle_seconds - time.monotonic()
+            if left <= 0 or stale():
+                return None
+            timeout = min(left, _STALE_CHECK_SECONDS)
+        ready = select.select(waiting, [], [], timeout)[0]
         if wake_read in ready:
             os.read(wake_read, 4096)
             while children:
                 pid, status = os.waitpid(-1, os.WNOHANG)
                 if pid == 0:
                     break
-                children.discard(pid)
-                _send(control, {"exited": pid, "returncode": _returncode(status)})
-        if control not in ready:
-            continue
-        data, fds, _, _ = socket.recv_fds(control, _MESSAGE_SIZE, 3)
-        if not data:  # the run has ended
-            for pid in children:
-                os.kill(pid, signal.SIGKILL)
-            for pid in children:  # reaped here, so their CPU time counts in the run's, as a worker's did
-                os.waitpid(pid, 0)
-            return None
-        request = json.loads(data)
-        if request["op"] == "kill":
-            if request["pid"] in children:  # not reaped yet, so the pid is still that sandbox's
-                os.kill(request["pid"], signal.SIGKILL)
-            continue
-        stdin_fd, log_fd, reply_fd = fds
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            os.write(log_fd, f"dorc: could not fork a sandbox: {exc}\n".encode())
-            _send(control, {"failed": request["id"]})
-        else:
-            if pid == 0:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                for fd in (wake_read, wake_write):
-                    os.close(fd)
-                control.close()
-                os.dup2(stdin_fd, 0)
-                os.dup2(log_fd, 1)
-                os.dup2(log_fd, 2)
-                # the variables are built from nothing, as a fresh worker's (os.environ also sets the C level)
-                os.environ.clear()
-                os.environ.update(request["env"])
-                time.tzset()
-                os.close(stdin_fd)
-                os.close(log_fd)
-                return request["task_root"], reply_fd, request["arn"]
-            children.add(pid)
-            _send(control, {"started": request["id"], "pid": pid})
-        for fd in fds:
-            os.close(fd)
+                child = children.pop(pid, None)
+                if child is not None and child.connection in connections:
+                    _send(child.connection, {"exited": pid, "returncode": _returncode(status)})
+        if listener is not None and listener in ready:
+            connection, _ = listener.accept()
+            connections.append(connection)
+        for connection in [c for c in connections if c in ready]:
+            data, fds, _, _ = socket.recv_fds(connection, _MESSAGE_SIZE, 8)
+            if not data:  # that run has ended
+                drop(connection)
+                if listener is None:  # a private server ends with its run
+                    bound = [pid for pid, child in children.items() if child.bound]
+                    for pid in bound:  # reaped here, so their CPU time counts in the run's, as a worker's did
+                        os.waitpid(pid, 0)
+                    return None
+                if not connections and not children:
+                    idle_since = time.monotonic()
+                continue
+            request = json.loads(data)
+            if request["op"] == "shutdown":
+                for pid, child in children.items():
+                    if child.bound:
+                        _kill(pid)
+                return None
+            if request["op"] == "kill":
+                child = children.get(request["pid"])
+                if child is not None and child.connection is connection:  # not reaped: still that process
+                    _kill(request["pid"])
+                continue
+            if request.get("services"):
+                parse_services(request["services"])
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                os.write(fds[2], f"dorc: could not fork: {exc}\n".encode())
+                _send(connection, {"failed": request["id"]})
+            else:
+                if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+                    for fd in (wake_read, wake_write):
+                        os.close(fd)
+                    for other in [*connections, *([listener] if listener is not None else [])]:
+                        other.close()
+                    for target, fd in enumerate(fds[:3]):
+                        os.dup2(fd, target)
+                    for fd in set(fds[:3]) - set(fds[3:]):
+                        if fd > 2:
+                            os.close(fd)
+                    # the variables are built from nothing, as a fresh process's (os.environ also sets the C level)
+                    os.environ.clear()
+                    os.environ.update(request["env"])
+                    time.tzset()
+                    return request, list(fds[3:])
+                children[pid] = _Child(connection, bool(request.get("bound", True)))
+                _send(connection, {"started": request["id"], "pid": pid})
+            for fd in fds:
+                os.close(fd)
+
+
+def _listen(path: str) -> tuple[socket.socket, int]:
+    """Bind the warm server's socket (and note its file's inode), then leave the process that
+    started us (which waits for this) for a detached grandchild, so that no run is its parent."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(64)
+    inode = os.stat(path).st_ino
+    if os.fork() != 0:
+        os._exit(0)
+    os.setsid()
+    return listener, inode
+
+
+def _load_entry(path: str) -> ModuleType:
+    """A server's own kind of child (the embedded AWS), loaded by path with its folder first on
+    ``sys.path`` for its own siblings (it takes the folder off again itself)."""
+    sys.path.insert(0, str(Path(path).parent))
+    spec = importlib.util.spec_from_file_location("_dorc_server_entry", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
-    control = socket.socket(fileno=int(sys.argv[1]))
+    """``forkserver.py (--fd N | --listen PATH --idle SECONDS) (--entry FILE | <warm-up JSON>)``"""
+    arguments = sys.argv[1:]
+    listener = control = None
+    idle_seconds, inode = 0.0, 0
+    if arguments[0] == "--fd":
+        control = socket.socket(fileno=int(arguments[1]))
+        arguments = arguments[2:]
+    else:
+        listener, inode = _listen(arguments[1])
+        idle_seconds = float(arguments[3])
+        arguments = arguments[4:]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the run, which ends the server
-    loop = _load_loop()
-    warm_up(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {"sdk": True, "services": []})
-    child = serve(control)
+    entry = _load_entry(arguments[1]) if arguments[0] == "--entry" else None
+    loop = _load_loop() if entry is None else None
+    if entry is not None:
+        entry.prepare()
+    else:
+        warm_up(json.loads(arguments[0]) if arguments else {"sdk": True, "services": []})
+    socket_path = listener.getsockname() if listener is not None else ""
+    child = serve(listener, control, idle_seconds,
+                  stale=lambda: not os.path.exists(sys.executable) or not _is_ours(socket_path, inode))
     if child is None:
+        if listener is not None and _is_ours(socket_path, inode):
+            os.unlink(socket_path)
         # its sandboxes are reaped and it holds nothing to save: skip tearing down the modules
         # (boto3's take ~0.1 s), which the run's end would wait for
         sys.stderr.flush()
         os._exit(0)
-    task_root, reply_fd, arn = child
-    sys.argv = [loop.__file__, task_root, str(reply_fd), arn]
+    request, kept = child
+    if entry is not None:
+        entry.child(request, kept)
+        return
+    assert loop is not None
+    sys.argv = [loop.__file__, request["task_root"], str(kept[0]), request["arn"]]
     loop.main()
+
+
+def _is_ours(path: str, inode: int) -> bool:
+    """Is the socket's file still the one this server bound (not removed, nor bound anew by another)?"""
+    try:
+        return os.stat(path).st_ino == inode
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def test_environments_are_reused_rebuilt_listed_and_cleared(project, capsys, tmp
     assert "raw/uses" in listing and first_key in listing and changed.key in listing
 
     local_envs(Context(), clear=True)
-    assert "Removed 2 environments" in capsys.readouterr().out
+    assert "removed 2 environments" in capsys.readouterr().out
     assert environments.existing(project.root) == []
 
 
