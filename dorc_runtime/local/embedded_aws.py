@@ -58,14 +58,16 @@ def aws_server_process() -> forks.ForkServer:
     """The fork server whose children are embedded AWSes: moto imported once (warm between runs
     when warm servers are on, see :mod:`.warm_servers`)."""
     environment = server_environment()
-    command = [sys.executable, "-u", str(forks.SERVER_SCRIPT)]
-    moto = importlib.util.find_spec("moto")
-    installed = Path(moto.origin).stat().st_mtime_ns if moto is not None and moto.origin else 0
-    identity = {"kind": "aws", "owner": sys.executable, "python": sys.executable, "installed": installed,
-                "environment": environment,
-                "code": warm_servers.code_hash([forks.SERVER_SCRIPT, SERVER_SCRIPT, Path(holding_store.__file__)])}
-    return forks.ForkServer.launch(command, ["--entry", str(SERVER_SCRIPT)], environment, Path(tempfile.gettempdir()),
-                                   identity)
+
+    def identity() -> dict[str, object]:
+        moto = importlib.util.find_spec("moto")
+        installed = Path(moto.origin).stat().st_mtime_ns if moto is not None and moto.origin else 0
+        code = warm_servers.code_hash([forks.SERVER_SCRIPT, SERVER_SCRIPT, Path(holding_store.__file__)])
+        return {"kind": "aws", "owner": sys.executable, "python": sys.executable, "installed": installed,
+                "environment": environment, "code": code}
+
+    return forks.ForkServer.launch([sys.executable, "-u", str(forks.SERVER_SCRIPT)], ["--entry", str(SERVER_SCRIPT)],
+                                   environment, Path(tempfile.gettempdir()), identity)
 
 
 def code_mentions_aws(project: Project) -> bool:

@@ -23,7 +23,7 @@ import socket
 import subprocess
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -104,14 +104,13 @@ class ForkServer:
 
     @classmethod
     def launch(cls, command: list[str], arguments: list[str], environment: Mapping[str, str],
-               log_dir: Path, warm: Mapping[str, Any] | None) -> ForkServer:
-        """The warm server for ``warm`` (its identity) when warm servers are on, else a server of
-        this run's own: ``command + (--fd N | --listen …) + arguments``."""
+               log_dir: Path, identity: Callable[[], Mapping[str, Any]]) -> ForkServer:
+        """The warm server of that ``identity`` when warm servers are on, else a server of this
+        run's own: ``command + (--fd N | --listen …) + arguments``."""
         python = Path(command[0])
-        idle = warm_servers.idle_seconds() if warm is not None else 0.0
+        idle = warm_servers.idle_seconds()
         if idle > 0:
-            assert warm is not None
-            found = warm_servers.connect(warm, command, arguments, environment, idle)
+            found = warm_servers.connect(identity(), command, arguments, environment, idle)
             if found is not None:
                 return cls(python, found[0], found[1], None)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -231,8 +230,10 @@ def sandbox_command(python: Path) -> list[str]:
 def sandbox_identity(python: Path, locale: Mapping[str, str], sdk: SdkUse) -> dict[str, Any]:
     """What decides what an environment's warm server holds: a change to any of it starts another."""
     venv = python.parent.parent
-    marker = venv / "pyvenv.cfg"
-    installed = marker.stat().st_mtime_ns if marker.exists() else python.stat().st_mtime_ns
+    try:
+        installed = (venv / "pyvenv.cfg").stat().st_mtime_ns
+    except OSError:  # not a venv: the interpreter itself
+        installed = python.stat().st_mtime_ns if python.exists() else 0
     return {"kind": "sandboxes", "owner": str(venv), "python": str(python), "installed": installed,
             "locale": dict(locale), "sdk": sdk.sdk, "code": warm_servers.code_hash(SERVER_CODE)}
 
@@ -255,7 +256,7 @@ def acquire(python: Path, environment: Mapping[str, str], log_dir: Path, sdk: Sd
         if server is None:
             locale = dict(key[1])
             server = ForkServer.launch(sandbox_command(python), [json.dumps(sdk.as_json())], locale, log_dir,
-                                       sandbox_identity(python, locale, sdk))
+                                       lambda: sandbox_identity(python, locale, sdk))
             server.services = sdk.services
         _servers[key] = (server, users + 1)
         return server

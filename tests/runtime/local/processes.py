@@ -46,9 +46,11 @@ def is_server(pid: int) -> bool:
 
 def servers_under(pid: int | None = None) -> set[int]:
     """Running embedded AWSes started by ``pid`` (default: this process) or its children: the
-    outermost server processes (a server's forked children are part of it)."""
+    process that serves (the fork server's child, which saves the holding store), or the fork server
+    itself until it has forked one or after that has ended."""
     found = {p for p in descendants(pid or os.getpid()) if is_server(p) and alive(p)}
-    return {p for p in found if (stat := _stat(p)) is not None and stat[1] not in found}
+    parents = {stat[1] for p in found if (stat := _stat(p)) is not None}
+    return found - parents
 
 
 def wait_until_ended(pids: set[int], limit_seconds: float = 60) -> set[int]:
