@@ -163,6 +163,7 @@ def _children(pid: int) -> set[int]:
 SHARED_DATA = """
     import os, sys
     BOTO3_BEFORE_MY_IMPORT = "boto3" in sys.modules
+    S3_EXTRAS_BEFORE = "boto3.s3.inject" in sys.modules
     import boto3, botocore.session
     def handler(event, context):
         first = botocore.session.get_session()
@@ -174,6 +175,7 @@ SHARED_DATA = """
         own = botocore.session.get_session().get_component("data_loader")
         del os.environ["AWS_DATA_PATH"]
         return {"boto3_pre_imported": BOTO3_BEFORE_MY_IMPORT, "parsed": parsed_before_any_client,
+                "s3_extras_pre_imported": S3_EXTRAS_BEFORE,
                 "shared": botocore.session.get_session().get_component("data_loader") is loader,
                 "own_with_data_path": own is not loader,
                 "boto3_data_paths": sum(p.endswith(os.path.join("boto3", "data")) for p in loader.search_paths),
@@ -200,6 +202,7 @@ def test_sandboxes_of_code_naming_s3_share_its_parsed_model_and_still_read_their
     finally:
         box.close()
     assert seen["boto3_pre_imported"] and seen["parsed"] and seen["shared"] and seen["own_with_data_path"]
+    assert seen["s3_extras_pre_imported"]  # what boto3 imports for an S3 client's injected methods
     assert seen["boto3_data_paths"] == 1  # as in a session of its own, however many boto3 sessions were made
     assert (seen["endpoint"], seen["region"]) == ("http://127.0.0.1:9", "eu-west-2")
     assert seen["operations"] > 90  # the whole S3 API, extras merged
