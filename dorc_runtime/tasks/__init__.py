@@ -7,9 +7,18 @@ runtime therefore updates the tasks.
 
 from __future__ import annotations
 
-from invoke import Collection
+import sys
 
-from . import deploy, local, operate, plan, scaffold, submissions, update
+# Invoke turns off writing .pyc files for the whole process unless ``--write-pyc`` is given (to
+# keep ``tasks.pyc`` out of the user's folder), so every dorc module a task imports would be
+# compiled from source again on every command: ~0.1 s of CPU for ``invoke run``. dorc's runtime is
+# a library like any other: from here on the interpreter's own setting (-B,
+# PYTHONDONTWRITEBYTECODE) decides again, before the task modules below are imported.
+sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+
+from invoke import Collection  # noqa: E402
+
+from . import deploy, local, operate, plan, scaffold, submissions, update  # noqa: E402
 
 namespace = Collection()
 for _module in (scaffold, local, plan, deploy, operate, submissions, update):
