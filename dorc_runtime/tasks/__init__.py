@@ -7,14 +7,9 @@ runtime therefore updates the tasks.
 
 from __future__ import annotations
 
-import sys
+from .process import prepare_process
 
-# Invoke turns off writing .pyc files for the whole process unless ``--write-pyc`` is given (to
-# keep ``tasks.pyc`` out of the user's folder), so every dorc module a task imports would be
-# compiled from source again on every command: ~0.1 s of CPU for ``invoke run``. dorc's runtime is
-# a library like any other: from here on the interpreter's own setting (-B,
-# PYTHONDONTWRITEBYTECODE) decides again, before the task modules below are imported.
-sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+prepare_process()  # before the task modules below are imported: their .pyc files are written
 
 from invoke import Collection  # noqa: E402
 

@@ -53,7 +53,7 @@ NOT_ON_THE_RUN_PATH = {
     "dorc_runtime.operate": "the tasks that talk to a deployed environment",
 }
 # Imported by Invoke's own collection loading, before dorc's code can choose anything.
-BEFORE_DORC_CHOOSES = {"dorc_runtime", "dorc_runtime.errors", "dorc_runtime.tasks"}
+BEFORE_DORC_CHOOSES = {"dorc_runtime", "dorc_runtime.errors", "dorc_runtime.tasks", "dorc_runtime.tasks.process"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| *(\S+)$", re.MULTILINE)
 
 
