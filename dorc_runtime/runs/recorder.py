@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .payloads import PayloadStore
-from .store import DEFINITION, FORMAT, RECORD, write_json
+from .store import DEFINITION, FORMAT, write_json, write_record
 
 FLUSH_SECONDS = 0.5
 MAX_EVENTS = 20_000  # a Map over a huge array: the page and the file stay bounded
@@ -136,7 +136,7 @@ class RunRecorder:
         with self._lock:
             if not force and now - self._last_flush < self._interval:
                 return
-            write_json(self.folder / RECORD, self.record)
+            write_record(self.folder, self.record)
             took = time.monotonic() - now
             self._last_flush = time.monotonic()
             self._interval = max(FLUSH_SECONDS, took * 4)

@@ -1,6 +1,7 @@
-"""Where local runs are kept: ``.dorc/runs/<run-id>/`` with ``run.json`` (the record), the
-``definition.json`` that ran and ``payloads/``. One format, read by ``invoke runs``, ``invoke
-report``, ``invoke ui`` and ``invoke run --resume``.
+"""Where local runs are kept: ``.dorc/runs/<run-id>/`` with ``run.json`` (the record), beside it
+``summary.json`` (the few fields a list of runs needs), the ``definition.json`` that ran and
+``payloads/``. One format, read by ``invoke runs``, ``invoke report``, ``invoke ui`` and ``invoke
+run --resume``.
 
 Old runs are pruned to a count: explicit argument > ``DORC_RUNS_KEEP`` > :data:`DEFAULT_KEEP`.
 """
@@ -20,6 +21,10 @@ from ..errors import DorcError
 
 RUNS_FOLDER = Path(".dorc") / "runs"
 RECORD = "run.json"
+# What listing and pruning read: every run ends by pruning the others, and a record holds up to
+# 20,000 state runs (megabytes), so reading 50 records would cost every run seconds.
+SUMMARY = "summary.json"
+SUMMARY_FIELDS = ("id", "pipeline", "status", "started", "stopped", "parent")
 DEFINITION = "definition.json"
 FORMAT = 1
 DEFAULT_KEEP = 50
@@ -43,6 +48,12 @@ def write_json(path: Path, value: Any) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(value, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     os.replace(partial, path)
+
+
+def write_record(folder: Path, record: dict[str, Any]) -> None:
+    """The record, then its summary (each atomically)."""
+    write_json(folder / RECORD, record)
+    write_json(folder / SUMMARY, {name: record.get(name) for name in SUMMARY_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ class RunStore:
             return out
         for folder in self.root.iterdir():
             try:
-                record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+                record = json.loads(_summary_file(folder).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
             out.append(RunSummary(record["id"], record["pipeline"], record["status"], record["started"],
@@ -117,3 +128,9 @@ class RunStore:
                 shutil.rmtree(self.folder(summary.id), ignore_errors=True)
                 deleted.append(summary.id)
         return deleted
+
+
+def _summary_file(folder: Path) -> Path:
+    """A run's summary; a run recorded before summaries existed has only its record."""
+    summary = folder / SUMMARY
+    return summary if summary.is_file() else folder / RECORD

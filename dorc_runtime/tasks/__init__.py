@@ -7,9 +7,13 @@ runtime therefore updates the tasks.
 
 from __future__ import annotations
 
-from invoke import Collection
+from .process import prepare_process
 
-from . import deploy, local, operate, plan, scaffold, submissions, update
+prepare_process()  # before the task modules below are imported: their .pyc files are written
+
+from invoke import Collection  # noqa: E402
+
+from . import deploy, local, operate, plan, scaffold, submissions, update  # noqa: E402
 
 namespace = Collection()
 for _module in (scaffold, local, plan, deploy, operate, submissions, update):

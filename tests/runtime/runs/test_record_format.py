@@ -65,6 +65,36 @@ def test_only_the_newest_runs_are_kept(project, monkeypatch):
     assert len(store.summaries()) == 2 and len(list(store.root.iterdir())) == 2
 
 
+def test_listing_and_pruning_read_each_runs_summary_never_its_record(project, monkeypatch):
+    """Every run ends by pruning the others, and a record holds up to 20,000 state runs: what
+    'invoke runs' and pruning need comes from summary.json, however large run.json is."""
+    project.pipeline("raw", "tiny", 'Function(name="only")', {"only": PASS_ON})
+    monkeypatch.setenv("DORC_RUNS_KEEP", "2")
+    store = RunStore(project.root)
+    run(Context(), "tiny")
+    run(Context(), "tiny")
+    newer, older = store.summaries()
+    for summary in (newer, older):
+        (store.folder(summary.id) / "run.json").write_text("not JSON: listing and pruning never parse it")
+    run(Context(), "tiny")
+    newest = store.latest()
+    assert [s.id for s in store.summaries()] == [newest.id, newer.id]
+    assert not store.folder(older.id).exists()
+    summary = json.loads((store.folder(newest.id) / "summary.json").read_text())
+    record = store.load(newest.id)
+    assert summary == {"id": newest.id, "pipeline": "raw/tiny", "status": "SUCCEEDED",
+                       "started": record["started"], "stopped": record["stopped"], "parent": None}
+
+
+def test_a_run_recorded_before_summaries_is_still_listed(project):
+    project.pipeline("raw", "tiny", 'Function(name="only")', {"only": PASS_ON})
+    run(Context(), "tiny")
+    store = RunStore(project.root)
+    only = store.latest()
+    (store.folder(only.id) / "summary.json").unlink()
+    assert store.summaries() == [only]
+
+
 def test_a_bad_keep_count_is_refused():
     assert keep_count(7) == 7
     with pytest.MonkeyPatch.context() as patch:
