@@ -62,6 +62,20 @@ def test_a_server_started_early_loads_the_store_before_answering_and_saves_at_th
     assert store.path_of("holding", "new.txt").read_bytes() == b"new"
 
 
+def test_a_fresh_embedded_aws_holds_the_holding_store_and_nothing_else(tmp_path):
+    """Its fork server answered a request before forking it (moto builds S3's app on the first):
+    that request stored nothing."""
+    store = HoldingStore.of_project(tmp_path)
+    store.path_of("holding", "old.txt").parent.mkdir(parents=True)
+    store.path_of("holding", "old.txt").write_bytes(b"old")
+    with EmbeddedAWS().start_now() as aws:
+        aws.load(store.root, "holding", REGION)
+        with environment(client_environment(aws.endpoint_url, REGION)):
+            s3 = boto3.client("s3")
+            assert [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]] == ["holding"]
+            assert [item["Key"] for item in s3.list_objects_v2(Bucket="holding")["Contents"]] == ["old.txt"]
+
+
 def test_the_bucket_is_made_even_when_the_store_is_empty(tmp_path):
     store = HoldingStore.of_project(tmp_path)
     with EmbeddedAWS() as aws:
