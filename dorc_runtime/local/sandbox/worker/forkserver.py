@@ -51,7 +51,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PRE_IMPORTS = ("boto3", "botocore.session", "botocore.client")  # what a handler's AWS client needs
+# what a handler's AWS client needs, and what its first request imports (urllib3 IDNA-encodes the host)
+PRE_IMPORTS = ("boto3", "botocore.session", "botocore.client", "encodings.idna")
 # what every client reads, whatever its service (botocore's own file names)
 COMMON_DATA = ("endpoints", "partitions", "sdk-default-configuration")
 SERVICE_DATA = ("service-2", "endpoint-rule-set-1")
