@@ -42,3 +42,29 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         elapsed = self.clock() - self.started_at
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+def invocation_contexts(function_name: str, invoked_function_arn: str, memory_limit_in_mb: str,
+                        log_group_name: str) -> Callable[[str, float], LambdaContext]:
+    """A sandbox's context maker: ``(request id, timeout seconds) -> LambdaContext``, a new context
+    per invocation (as Lambda's runtime makes one per invocation) sharing the sandbox's log stream.
+
+    The fields every invocation shares are set up once; each context is then their copy plus the
+    invocation's own, without the dataclass's ``__init__`` and ``__post_init__`` (a date, a uuid),
+    which a sandbox waking cold for each invocation would pay in full."""
+    template = LambdaContext(function_name=function_name, invoked_function_arn=invoked_function_arn,
+                             memory_limit_in_mb=memory_limit_in_mb, log_group_name=log_group_name,
+                             timeout_seconds=0)
+    shared = dict(vars(template))
+    clock, new = template.clock, object.__new__
+
+    def make(request_id: str, timeout_seconds: float) -> LambdaContext:
+        context = new(LambdaContext)
+        fields = context.__dict__
+        fields.update(shared)
+        fields["aws_request_id"] = request_id
+        fields["timeout_seconds"] = timeout_seconds
+        fields["started_at"] = clock()
+        return context
+
+    return make
