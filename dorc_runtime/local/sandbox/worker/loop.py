@@ -162,27 +162,24 @@ def serve(task_root: Path, reply_fd: int, function_arn: str, requests_fd: int) -
         _reply(reply_fd, f"{INIT_ERROR}{SEPARATOR}{json.dumps(exc.document)}\n".encode())
         return
     _reply(reply_fd, f"{READY}\n".encode())
-    environ = os.environ
     new_context = context_module.invocation_contexts(
-        function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+        function_name=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
         invoked_function_arn=function_arn,
-        memory_limit_in_mb=environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
-        log_group_name=environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+        memory_limit_in_mb=os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        log_group_name=os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
     )
     decode, encode = payloads.event_decoder(), payloads.result_encoder()
     ok, error = f"{OK}{SEPARATOR}".encode(), f"{ERROR}{SEPARATOR}".encode()
-    checked: dict[Any, Any] | None = None
+    environ = _private_module("environ_watch").EnvironWatch()
     for line in _requests(requests_fd):
         request_id, remaining_ms, event_json = line.split(SEPARATOR, 2)
-        # the handler may have changed the environment last time: check it again whenever it differs
-        # (comparing os.environ's raw dict costs a microsecond; decoding every variable costs 100 times that)
-        raw = getattr(os.environ, "_data", None)
-        if raw is None or raw != checked:
+        # the handler may have changed the environment last time: check it again whenever it did
+        if environ.changed():
             problem = rules.endpoint_problem(os.environ)
             if problem is not None:
                 _reply(reply_fd, f"{REFUSED}{SEPARATOR}{SEPARATOR.join(problem)}\n".encode())
                 continue
-            checked = dict(raw) if raw is not None else None
+            environ.checked()
         try:
             result = handler(decode(event_json), new_context(request_id, int(remaining_ms) / 1000))
         except Exception as exc:

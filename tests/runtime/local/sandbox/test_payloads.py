@@ -32,7 +32,7 @@ TRICKY = [
     "", "plain", "unicode é ü ñ 中文 🎉", "quotes \" and \\ and \n\t\r\b\f\u0000\u001f", "\u2028\u2029",
     Text("a str subclass"), Number(7),
     [], {}, (), (1, "two", 3.0), [1, [2, [3, [4, {"five": (6,)}]]]],
-    {1: "int key", 2.5: "float key", True: "bool key", None: "null key"},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
     {"é": "non-ASCII key", "a": {"b": {"c": [None, True]}}},
     OrderedDict([("z", 1), ("a", 2)]),
     {"nan": math.nan, "inf": [math.inf, -math.inf]},

@@ -285,6 +285,26 @@ def test_an_environment_change_towards_real_aws_is_refused_before_the_next_invoc
                                         "address: a local run would send requests to it.")
 
 
+@pytest.mark.parametrize("change", [
+    'os.environ.pop("AWS_ENDPOINT_URL")',
+    'os.environ.update(AWS_ENDPOINT_URL_S3="https://s3.eu-west-2.amazonaws.com")',
+    'os.environb[b"AWS_ENDPOINT_URL"] = b"https://sqs.eu-west-2.amazonaws.com"',
+    'os.environ = {**os.environ, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}',
+], ids=["pop", "update", "environb", "replaced"])
+def test_the_guard_notices_every_kind_of_change_and_refuses_until_the_process_ends(sandboxes, change):
+    box = sandboxes(f"""
+        import os
+        def handler(event, context):
+            if event.get("change"):
+                {change}
+            return "ran"
+    """)
+    assert call(box) == "ran" and call(box) == "ran"
+    assert call(box, {"change": True}) == "ran"
+    for _ in range(2):  # refused again: a refusal does not count as a check that passed
+        assert failure(box)["errorType"] == "Dorc.RealAWSRefused"
+
+
 def test_import_failures_are_reported_as_lambda_does(sandboxes):
     missing = sandboxes("import pandas_that_is_not_installed\ndef handler(event, context): return 1\n", "missing")
     document = failure(missing)
