@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dorc_runtime.local.context import LambdaContext
 
 
@@ -35,7 +37,7 @@ def test_a_sandbox_makes_a_new_context_per_invocation_sharing_its_log_stream():
 
     make = invocation_contexts("fn", "arn:aws:lambda:eu-west-2:123456789012:function:fn", "256", "/aws/lambda/fn")
     first, second = make("req-1", 3.0), make("req-2", 0.5)
-    assert type(first) is LambdaContext and first is not second
+    assert isinstance(first, LambdaContext) and first is not second
     assert (first.aws_request_id, second.aws_request_id) == ("req-1", "req-2")
     assert (first.function_name, first.invoked_function_arn, first.memory_limit_in_mb, first.log_group_name,
             first.function_version) == ("fn", "arn:aws:lambda:eu-west-2:123456789012:function:fn", "256",
@@ -45,4 +47,9 @@ def test_a_sandbox_makes_a_new_context_per_invocation_sharing_its_log_stream():
     assert 2900 < first.get_remaining_time_in_millis() <= 3000
     assert 400 < second.get_remaining_time_in_millis() <= 500
     first.aws_request_id = "changed by the handler"
-    assert make("req-3", 1.0).aws_request_id == "req-3"
+    first.function_name = "changed too"
+    assert (make("req-3", 1.0).aws_request_id, make("req-3", 1.0).function_name) == ("req-3", "fn")
+    assert repr(second).startswith("LambdaContext(function_name='fn', ")
+    assert "aws_request_id='req-2'" in repr(second)
+    assert dataclasses.asdict(second)["aws_request_id"] == "req-2"
+    assert dataclasses.replace(second, aws_request_id="req-4").log_stream_name == second.log_stream_name
