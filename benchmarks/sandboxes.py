@@ -146,7 +146,7 @@ def end_ring(pipes: list[tuple[int, int]], pids: list[int]) -> None:
 def sandbox_pipes(boxes: list[FunctionSandboxes]) -> list[tuple[int, int]]:
     """The request and reply descriptors of each function's warm sandbox, to drive the sandboxes
     with :func:`round_trips` and nothing of the run's side."""
-    return [(worker._requests, worker._replies) for box in boxes for worker in box._all]
+    return [(worker.process.stdin.fileno(), worker._replies) for box in boxes for worker in box._all]
 
 
 def env_build_seconds(project: Path) -> float:
