@@ -257,6 +257,22 @@ def test_output_has_real_streams_and_is_kept_per_invocation(sandboxes):
     assert again[-1] == "[WARNING] mine: warned 2" and len(again) == 4
 
 
+def test_events_results_and_output_larger_than_a_pipe_read_arrive_whole(sandboxes):
+    """A pipe hands over at most 64 KiB a read: a 200 KB event, result and output each take several."""
+    box = sandboxes("""
+        import sys
+        def handler(event, context):
+            sys.stdout.write("o" * 150_000 + "\\n" + "é" * 50_000 + "\\n")
+            return {"got": len(event["text"]), "back": event["text"][::-1] + "ü"}
+    """)
+    text = "".join(chr(ord("a") + i % 26) for i in range(200_000))
+    lines: list[str] = []
+    result = call(box, {"text": text}, lines=lines)
+    assert result == {"got": 200_000, "back": text[::-1] + "ü"}
+    assert lines == ["o" * 150_000, "é" * 50_000]
+    assert call(box, {"text": "small"})["back"] == "llamsü"  # the next request starts clean
+
+
 @pytest.mark.timeout(60)
 def test_a_left_over_thread_does_not_keep_the_run_alive(sandboxes):
     box = sandboxes("""
