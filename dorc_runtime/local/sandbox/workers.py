@@ -132,8 +132,8 @@ class Worker:
             raise self._init_failure
         deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
         try:
-            self._send(f"{request_id}{loop.SEPARATOR}{max(0, int(timeout_seconds * 1000))}{loop.SEPARATOR}{event_json}\n"
-                       .encode())
+            remaining_ms = max(0, int(timeout_seconds * 1000))
+            self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
             line = self._line(deadline)
         except _Timeout:
             self.kill()
@@ -189,22 +189,31 @@ class Worker:
 
     def _line(self, deadline: float) -> bytes | None:
         """The next reply line, or None once the process has ended."""
-        pending = self._pending
+        pending = self._pending  # what followed the previous line (as a rule nothing)
+        end = pending.find(b"\n")
+        if end >= 0:
+            self._pending = pending[end + 1:]
+            return pending[:end]
+        chunks = [pending] if pending else []
         while True:
-            end = pending.find(b"\n")
-            if end >= 0:
-                self._pending = pending[end + 1:]
-                return pending[:end]
             wait = deadline - time.monotonic()
             # poll takes whole milliseconds: round up, so that a wait never ends before the deadline
             if wait <= 0 or not self._replies_ready.poll(math.ceil(wait * 1000)):
-                self._pending = pending
+                self._pending = b"".join(chunks)
                 raise _Timeout()
             chunk = os.read(self._replies, _READ_SIZE)
             if not chunk:
-                self._pending = pending
+                self._pending = b"".join(chunks)
                 return None
-            pending = pending + chunk if pending else chunk
+            end = chunk.find(b"\n")  # only the new chunk: the earlier ones held no newline
+            if end < 0:
+                chunks.append(chunk)
+                continue
+            if chunks:  # a reply longer than one read
+                end += sum(map(len, chunks))
+                chunk = b"".join((*chunks, chunk))
+            self._pending = chunk[end + 1:]
+            return chunk[:end]
 
     def _exit_document(self, request_id: str) -> dict[str, Any]:
         self.alive = False
