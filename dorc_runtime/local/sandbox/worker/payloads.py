@@ -5,8 +5,8 @@ Hand-built because ``json.loads`` and ``json.dumps(result, ensure_ascii=False)``
 parts in Python (type checks, two regular-expression matches, a new ``JSONEncoder`` and C encoder
 for every call whose options differ from the defaults). A sandbox wakes cold for each invocation
 (in a chain every state wakes a different process), and there every Python frame and object it
-touches costs microseconds: with the wrappers, decoding the event and encoding the result were
-about half of a sandbox's CPU per invocation in ``benchmarks/sandboxes.py``'s chain. The text is the one ``json.dumps(result, ensure_ascii=False)``
+touches costs microseconds: together with raw descriptors and a context built once, this took a
+sandbox's CPU per invocation in ``benchmarks/sandboxes.py``'s chain from ≈ 270 to ≈ 120 µs. The text is the one ``json.dumps(result, ensure_ascii=False)``
 gives, byte for byte, errors included (``tests/runtime/local/sandbox/test_payloads.py``).
 
 Stdlib only: the worker loads it by path inside a function's environment.
