@@ -74,14 +74,19 @@ class LocalFunction:
         self.fixes: dict[str, str] = {}  # error type -> the fix of its latest occurrence
 
     def __call__(self, event: Any, context: Any = None) -> Any:
+        return json.loads(self.invoke_json(json.dumps(event), context))
+
+    def invoke_json(self, event_json: str, context: Any = None) -> str:
+        """The result's JSON text as the sandbox made it (the interpreter passes it on without
+        decoding and encoding it again); a failure raises :class:`LambdaFailure` with Lambda's
+        error document."""
         request_id = getattr(context, "aws_request_id", None) or self.spec.context().aws_request_id
         record = Invocation(self.spec, request_id)
         started = time.perf_counter()
         try:
-            ok, payload = self.sandboxes.invoke(request_id, json.dumps(event), self.spec.timeout_seconds,
-                                                record.lines)
+            ok, payload = self.sandboxes.invoke(request_id, event_json, self.spec.timeout_seconds, record.lines)
             if ok:
-                return json.loads(payload)
+                return payload
             raise LambdaFailure(json.loads(payload))
         except LambdaFailure as failure:
             record.error = failure.error_type

@@ -227,7 +227,8 @@ class LocalRun:
             self.handlers,
             event,
             state_machines={p.arn: (p.asl, self.handlers) for p in self.pipelines[1:]},
-            context_factory=context_factory(self.handlers),
+            # no context_factory: a sandboxed handler gets the context its sandbox makes, and the
+            # run's side needs only the request id, which the interpreter's default context makes
             on_event=on_event,
             state_machine_arn=self.top.arn,
             state_machine_type=self.top.definition.type,
@@ -269,20 +270,6 @@ def run_pipeline(settings: LocalSettings, layer: str, pipeline: str, event: Any,
         execution = local.execute(event, on_event=on_event, **(start.options if start else {}))
     fix = None if execution.succeeded else local.fix_for(execution.error)
     return PipelineRun(execution, session.holding_path(), fix)
-
-
-def context_factory(handlers: dict[str, LocalFunction]) -> Callable[[str, float | None], Any]:
-    """The interpreter asks for a context per invocation: give it the function's Lambda one."""
-
-    def make(function_arn: str, timeout_seconds: float | None) -> Any:
-        local = handlers.get(function_arn)
-        if local is None:  # the interpreter reports the missing function itself
-            from .interpreter import DefaultContext
-
-            return DefaultContext(function_arn, timeout_seconds)
-        return local.spec.context()
-
-    return make
 
 
 def call_function(session: LocalSession, layer: str, pipeline: str, function: str, event: Any,

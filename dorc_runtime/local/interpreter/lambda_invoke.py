@@ -72,7 +72,16 @@ def lambda_response(handler: Handler, event_json: str, context: Any) -> tuple[bo
     Step Functions parses the response as JSON if it can and keeps it as a string otherwise
     ("The Payload field of the response is parsed from escaped Json to Json",
     https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html).
+
+    A handler with an ``invoke_json(event_json, context)`` method runs elsewhere (a sandbox process)
+    and answers with the result's JSON text itself: that text is passed on as it is.
     """
+    invoke_json = getattr(handler, "invoke_json", None)
+    if invoke_json is not None:
+        try:
+            return True, invoke_json(event_json, context)
+        except Exception as exc:
+            return False, json.dumps(error_document(exc, getattr(context, "aws_request_id", None)))
     ok, value = call_handler(handler, event_json, context)
     if not ok:
         return False, json.dumps(value)

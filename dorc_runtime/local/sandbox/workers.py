@@ -12,6 +12,7 @@ and https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import signal
@@ -110,8 +111,13 @@ class Worker:
             os.close(reply_write)
             os.close(log_fd)
         self._replies = reply_read
-        self._pending = bytearray()
-        self._log = open(self.log_path, "rb")  # noqa: SIM115 - read as the worker writes, closed by close()
+        self._replies_ready = select.poll()  # registered once: an invocation then costs one poll call
+        self._replies_ready.register(reply_read, select.POLLIN)
+        self._pending = b""
+        # raw descriptors, not buffered files: an invocation is then one write, one poll and one read
+        assert self.process.stdin is not None
+        self._requests = self.process.stdin.fileno()
+        self._log = os.open(self.log_path, os.O_RDONLY)  # read as the worker writes, closed by close()
         self._started = False
         self._init_failure: LambdaFailure | None = None
         self._closed = False
@@ -124,10 +130,9 @@ class Worker:
         self.wait_ready()
         if self._init_failure is not None:
             raise self._init_failure
-        started = time.monotonic()
-        deadline = started + timeout_seconds + KILL_GRACE_SECONDS
+        deadline = time.monotonic() + timeout_seconds + KILL_GRACE_SECONDS
         try:
-            remaining_ms = max(0, int((started + timeout_seconds - time.monotonic()) * 1000))
+            remaining_ms = max(0, int(timeout_seconds * 1000))
             self._send(f"{request_id}{loop.SEPARATOR}{remaining_ms}{loop.SEPARATOR}{event_json}\n".encode())
             line = self._line(deadline)
         except _Timeout:
@@ -175,29 +180,40 @@ class Worker:
             self._init_failure = LambdaFailure(json.loads(rest))
 
     def _send(self, data: bytes) -> None:
-        stdin = self.process.stdin
-        assert stdin is not None
         try:
-            stdin.write(data)
-            stdin.flush()
-        except (BrokenPipeError, OSError):
+            written = os.write(self._requests, data)  # whole, unless a signal interrupts it
+            while written < len(data):
+                written += os.write(self._requests, memoryview(data)[written:])
+        except OSError:
             pass  # it has ended: reading its reply finds the end and reports its exit status
 
     def _line(self, deadline: float) -> bytes | None:
         """The next reply line, or None once the process has ended."""
+        pending = self._pending  # what followed the previous line (as a rule nothing)
+        end = pending.find(b"\n")
+        if end >= 0:
+            self._pending = pending[end + 1:]
+            return pending[:end]
+        chunks = [pending] if pending else []
         while True:
-            end = self._pending.find(b"\n")
-            if end >= 0:
-                line = bytes(self._pending[:end])
-                del self._pending[:end + 1]
-                return line
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self._replies], [], [], wait)[0]:
+            # poll takes whole milliseconds: round up, so that a wait never ends before the deadline
+            if wait <= 0 or not self._replies_ready.poll(math.ceil(wait * 1000)):
+                self._pending = b"".join(chunks)
                 raise _Timeout()
             chunk = os.read(self._replies, _READ_SIZE)
             if not chunk:
+                self._pending = b"".join(chunks)
                 return None
-            self._pending += chunk
+            end = chunk.find(b"\n")  # only the new chunk: the earlier ones held no newline
+            if end < 0:
+                chunks.append(chunk)
+                continue
+            if chunks:  # a reply longer than one read
+                end += sum(map(len, chunks))
+                chunk = b"".join((*chunks, chunk))
+            self._pending = chunk[end + 1:]
+            return chunk[:end]
 
     def _exit_document(self, request_id: str) -> dict[str, Any]:
         self.alive = False
@@ -210,8 +226,14 @@ class Worker:
 
     def output(self) -> list[str]:
         """What the process wrote since the last call (a left-over thread's output included)."""
-        data = self._log.read()
-        return data.decode("utf-8", errors="replace").splitlines() if data else []
+        data = os.read(self._log, _READ_SIZE)
+        if not data:  # as a rule: a function that printed nothing costs one read
+            return []
+        chunks = [data]
+        while data:
+            data = os.read(self._log, _READ_SIZE)
+            chunks.append(data)
+        return b"".join(chunks).decode("utf-8", errors="replace").splitlines()
 
     def kill(self) -> None:
         self.stop()
@@ -234,7 +256,7 @@ class Worker:
             except OSError:
                 pass
         os.close(self._replies)
-        self._log.close()
+        os.close(self._log)
         self.log_path.unlink(missing_ok=True)
 
 
@@ -247,7 +269,11 @@ class FunctionSandboxes:
         self.log_dir = log_dir
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
-        self._lock = threading.Condition()
+        # a plain lock (its ``with`` is C code: an invocation takes it twice); the condition and
+        # the count of waiters only matter when all of a function's sandboxes are busy
+        self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._waiting = 0
         self._server: forks.ForkServer | None = None  # the run's server for this environment, once used
         self.closed = False
 
@@ -275,14 +301,19 @@ class FunctionSandboxes:
     def _take(self) -> Worker:
         with self._lock:
             while not self._idle and len(self._all) >= MAX_SANDBOXES_PER_FUNCTION and not self.closed:
-                self._lock.wait()
+                self._waiting += 1
+                try:
+                    self._freed.wait()
+                finally:
+                    self._waiting -= 1
             if self.closed:
                 raise RuntimeError("the run has ended; its sandboxes are closed")
             return self._idle.pop() if self._idle else self._new()
 
     def _give_back(self, worker: Worker) -> None:
         with self._lock:
-            self._lock.notify()
+            if self._waiting:
+                self._freed.notify()
             if worker.alive and not self.closed:
                 self._idle.append(worker)
                 return
@@ -312,7 +343,7 @@ class FunctionSandboxes:
             self.closed = True
             workers, self._all, self._idle = self._all, [], []
             server, self._server = self._server, None
-            self._lock.notify_all()
+            self._freed.notify_all()
         for worker in workers:
             worker.stop()
         for worker in workers:

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,6 +46,7 @@ OK = "ok"
 ERROR = "error"
 REFUSED = "refused"
 SEPARATOR = "\t"
+_READ_SIZE = 1 << 16
 
 # Lambda's Python runtime (awslambdaric) reports these for a handler it cannot load
 IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
@@ -112,61 +114,84 @@ class _InitError(Exception):
         self.document = document
 
 
-def _reply(fd: int, *fields: str) -> None:
-    data = (SEPARATOR.join(fields) + "\n").encode()
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _reply(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)  # a pipe takes it whole unless a signal interrupts the write
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view):]
 
 
-def _marshal(result: Any) -> str:
-    return json.dumps(result, ensure_ascii=False)
+def _requests(fd: int) -> Iterator[str]:
+    """The request lines arriving on ``fd`` (without their newline), until it closes. One read
+    per request as a rule: the run writes one line and waits for its reply."""
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, _READ_SIZE)
+        if not chunk:
+            return
+        end = chunk.find(b"\n")
+        if end < 0:
+            chunks.append(chunk)
+            continue
+        if chunks:  # a request longer than one read
+            chunk = b"".join(chunks) + chunk
+            chunks.clear()
+            end = chunk.find(b"\n")
+        while end >= 0:
+            yield chunk[:end].decode()
+            chunk = chunk[end + 1:]
+            end = chunk.find(b"\n")
+        if chunk:
+            chunks.append(chunk)
 
 
-def serve(task_root: Path, reply_fd: int, function_arn: str, requests: Any) -> None:
+def serve(task_root: Path, reply_fd: int, function_arn: str, requests_fd: int) -> None:
+    """Import the handler (the Init phase), then answer the requests on ``requests_fd``.
+
+    Everything an invocation does not need to redo is made before the first one: the context's
+    fields, the JSON scanner and encoder, the replies' fixed parts. A warm sandbox wakes cold for
+    each invocation (a chain's next state is another process), and every Python frame and object
+    it touches then costs (``benchmarks/sandboxes.py``)."""
     context_module = _private_module("lambda_context")
     rules = _private_module("endpoint_rules")
+    payloads = _private_module("payloads")
     try:
         handler = load_handler(task_root)
     except _InitError as exc:
-        _reply(reply_fd, INIT_ERROR, json.dumps(exc.document))
+        _reply(reply_fd, f"{INIT_ERROR}{SEPARATOR}{json.dumps(exc.document)}\n".encode())
         return
-    _reply(reply_fd, READY)
-    environ = os.environ
-    make_context = context_module.LambdaContext
-    common = {
-        "function_name": environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
-        "invoked_function_arn": function_arn,
-        "memory_limit_in_mb": environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
-        "log_group_name": environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
-    }
-    # one log stream per sandbox, as in Lambda
-    common["log_stream_name"] = make_context(timeout_seconds=0, **common).log_stream_name
-    checked: dict[Any, Any] | None = None
-    for line in requests:
-        request_id, remaining_ms, event_json = line.decode().rstrip("\n").split(SEPARATOR, 2)
-        # the handler may have changed the environment last time: check it again whenever it differs
-        # (comparing os.environ's raw dict costs a microsecond; decoding every variable costs 100 times that)
-        raw = getattr(environ, "_data", None)
-        if raw is None or raw != checked:
-            problem = rules.endpoint_problem(environ)
+    _reply(reply_fd, f"{READY}\n".encode())
+    new_context = context_module.invocation_contexts(
+        function_name=os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+        invoked_function_arn=function_arn,
+        memory_limit_in_mb=os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        log_group_name=os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+    )
+    decode, encode = payloads.event_decoder(), payloads.result_encoder()
+    ok, error = f"{OK}{SEPARATOR}".encode(), f"{ERROR}{SEPARATOR}".encode()
+    environ = _private_module("environ_watch").EnvironWatch()
+    for line in _requests(requests_fd):
+        request_id, remaining_ms, event_json = line.split(SEPARATOR, 2)
+        # the handler may have changed the environment last time: check it again whenever it did
+        if environ.changed():
+            problem = rules.endpoint_problem(os.environ)
             if problem is not None:
-                _reply(reply_fd, REFUSED, *problem)
+                _reply(reply_fd, f"{REFUSED}{SEPARATOR}{SEPARATOR.join(problem)}\n".encode())
                 continue
-            checked = dict(raw) if raw is not None else None
-        context = make_context(aws_request_id=request_id, timeout_seconds=int(remaining_ms) / 1000, **common)
+            environ.checked()
         try:
-            result = handler(json.loads(event_json), context)
+            result = handler(decode(event_json), new_context(request_id, int(remaining_ms) / 1000))
         except Exception as exc:
-            _reply(reply_fd, ERROR, json.dumps(exception_document(exc, request_id)))
+            _reply(reply_fd, error + json.dumps(exception_document(exc, request_id)).encode() + b"\n")
             continue
         try:
-            text = _marshal(result)
+            text = encode(result)
         except (TypeError, ValueError, RecursionError) as exc:
-            _reply(reply_fd, ERROR, json.dumps(error_document(
-                MARSHAL_ERROR, f"Unable to marshal response: {exc}", request_id)))
+            _reply(reply_fd, error + json.dumps(error_document(
+                MARSHAL_ERROR, f"Unable to marshal response: {exc}", request_id)).encode() + b"\n")
             continue
-        _reply(reply_fd, OK, text)
+        _reply(reply_fd, ok + text.encode() + b"\n")
 
 
 def _end_with_parent(parent: int) -> None:
@@ -184,7 +209,7 @@ def main() -> None:
     reply_fd = int(sys.argv[2])
     function_arn = sys.argv[3]
     # requests arrive on the real stdin; the handler gets an empty one, as in Lambda
-    requests = os.fdopen(os.dup(0), "rb")
+    requests = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)

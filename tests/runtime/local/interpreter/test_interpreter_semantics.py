@@ -49,6 +49,37 @@ def test_marshal_error_names_the_bad_type() -> None:
     assert execution.error == "Runtime.MarshalError" and "set is not JSON serializable" in execution.cause
 
 
+class JsonHandler:
+    """A handler that runs elsewhere and answers with JSON text (as a sandbox does)."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.events: list[str] = []
+
+    def invoke_json(self, event_json: str, context) -> str:
+        self.events.append(event_json)
+        return self.answer()
+
+
+def test_a_json_handlers_text_is_the_payload_as_it_is_and_its_failures_are_task_errors() -> None:
+    """What a Lambda invocation returns is the function's response payload
+    (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html); Step Functions parses it as
+    JSON (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html)."""
+    answering = JsonHandler(lambda: '{"b": [1, 2.5], "a": "é"}')
+    execution = run_state_machine(pipeline(Function(name="a")), {arn("a"): answering}, {"in": 1})
+    assert execution.output == {"b": [1, 2.5], "a": "é"} and list(execution.output) == ["b", "a"]
+    assert answering.events == ['{"in": 1}']
+
+    def fail():
+        raise RuntimeError("the run has ended; its sandboxes are closed")
+
+    execution = run_state_machine(pipeline(Function(name="a")), {arn("a"): JsonHandler(fail)}, {})
+    assert (execution.status, execution.error) == (ExecutionStatus.FAILED, "RuntimeError")
+    assert '"errorMessage":"the run has ended; its sandboxes are closed"' in execution.cause
+    huge = JsonHandler(lambda: '"' + "x" * 300_000 + '"')
+    assert run_state_machine(pipeline(Function(name="a")), {arn("a"): huge}, {}).error == "States.DataLimitExceeded"
+
+
 def test_missing_handler_is_lambdas_resource_not_found() -> None:
     execution = run_state_machine(pipeline(Function(name="a")), {}, {})
     assert execution.error == "Lambda.ResourceNotFoundException" and arn("a") in execution.cause

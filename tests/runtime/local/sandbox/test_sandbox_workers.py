@@ -257,6 +257,22 @@ def test_output_has_real_streams_and_is_kept_per_invocation(sandboxes):
     assert again[-1] == "[WARNING] mine: warned 2" and len(again) == 4
 
 
+def test_events_results_and_output_larger_than_a_pipe_read_arrive_whole(sandboxes):
+    """A pipe hands over at most 64 KiB a read: a 200 KB event, result and output each take several."""
+    box = sandboxes("""
+        import sys
+        def handler(event, context):
+            sys.stdout.write("o" * 150_000 + "\\n" + "é" * 50_000 + "\\n")
+            return {"got": len(event["text"]), "back": event["text"][::-1] + "ü"}
+    """)
+    text = "".join(chr(ord("a") + i % 26) for i in range(200_000))
+    lines: list[str] = []
+    result = call(box, {"text": text}, lines=lines)
+    assert result == {"got": 200_000, "back": text[::-1] + "ü"}
+    assert lines == ["o" * 150_000, "é" * 50_000]
+    assert call(box, {"text": "small"})["back"] == "llamsü"  # the next request starts clean
+
+
 @pytest.mark.timeout(60)
 def test_a_left_over_thread_does_not_keep_the_run_alive(sandboxes):
     box = sandboxes("""
@@ -283,6 +299,26 @@ def test_an_environment_change_towards_real_aws_is_refused_before_the_next_invoc
     assert document["errorType"] == "Dorc.RealAWSRefused"
     assert document["errorMessage"] == ("AWS_ENDPOINT_URL=https://s3.eu-west-2.amazonaws.com is not a loopback "
                                         "address: a local run would send requests to it.")
+
+
+@pytest.mark.parametrize("change", [
+    'os.environ.pop("AWS_ENDPOINT_URL")',
+    'os.environ.update(AWS_ENDPOINT_URL_S3="https://s3.eu-west-2.amazonaws.com")',
+    'os.environb[b"AWS_ENDPOINT_URL"] = b"https://sqs.eu-west-2.amazonaws.com"',
+    'os.environ = {**os.environ, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}',
+], ids=["pop", "update", "environb", "replaced"])
+def test_the_guard_notices_every_kind_of_change_and_refuses_until_the_process_ends(sandboxes, change):
+    box = sandboxes(f"""
+        import os
+        def handler(event, context):
+            if event.get("change"):
+                {change}
+            return "ran"
+    """)
+    assert call(box) == "ran" and call(box) == "ran"
+    assert call(box, {"change": True}) == "ran"
+    for _ in range(2):  # refused again: a refusal does not count as a check that passed
+        assert failure(box)["errorType"] == "Dorc.RealAWSRefused"
 
 
 def test_import_failures_are_reported_as_lambda_does(sandboxes):
