@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -275,3 +276,39 @@ def test_a_run_with_a_bad_setting_says_so_in_one_line_and_runs_nothing(project, 
     assert done.stderr.strip() == ("Error: DORC_WARM_MINUTES='soon' is not a number of minutes. Fix: set "
                                    "DORC_WARM_MINUTES to the minutes an idle server lives (e.g. 15), or 0 for none")
     assert not project.stored("one").exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_run_that_vanishes_mid_request_does_not_end_the_server(warm, tmp_path):
+    """A run killed while the server's answer is unread resets its connection: the server, which
+    other runs share, drops that run (and its sandbox) and goes on."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "lambda.py").write_text("import os\ndef handler(event, context):\n    return os.getppid()\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    python = Path(sys.executable)
+    server = forks.ForkServer.launch(forks.sandbox_command(python), [json.dumps({"sdk": False, "services": []})],
+                                     {}, logs, lambda: forks.sandbox_identity(python, {}, SdkUse(False)))
+    assert server.process is None  # a warm one
+    socket_path = next(warm.glob("*.sock"))
+    for _ in range(3):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as vanishing:
+            vanishing.connect(str(socket_path))
+            read, write = os.pipe()
+            request = {"op": "start", "id": 0, "bound": True, "task_root": str(folder), "arn": "arn", "env": {}}
+            socket.send_fds(vanishing, [json.dumps(request).encode()], [read, write, write, write])
+            os.close(read)
+            os.close(write)
+            time.sleep(0.2)  # its "started" report arrives, unread
+    try:
+        reply_read, reply_write = os.pipe()
+        log = os.open(logs / "f.log", os.O_WRONLY | os.O_CREAT, 0o600)
+        process = server.start(folder, "arn", {}, log, reply_write)
+        os.close(reply_write)
+        os.close(log)
+        with os.fdopen(reply_read, "rb") as replies:
+            assert replies.readline() == b"ready\n"
+        assert process.poll() is None and process.pid is not None
+    finally:
+        server.close()

@@ -230,16 +230,26 @@ def serve(listener: socket.socket | None, control: socket.socket | None, idle_se
                 if child is not None and child.connection in connections:
                     _send(child.connection, {"exited": pid, "returncode": _returncode(status)})
         if listener is not None and listener in ready:
-            connection, _ = listener.accept()
-            connections.append(connection)
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # it gave up before we got to it
+                pass
+            else:
+                connections.append(connection)
         for connection in [c for c in connections if c in ready]:
-            data, fds, _, _ = socket.recv_fds(connection, _MESSAGE_SIZE, 8)
+            try:
+                data, fds, _, _ = socket.recv_fds(connection, _MESSAGE_SIZE, 8)
+            except OSError:  # reset: the run died with a report of ours unread
+                data, fds = b"", []
             if not data:  # that run has ended
                 drop(connection)
                 if listener is None:  # a private server ends with its run
                     bound = [pid for pid, child in children.items() if child.bound]
                     for pid in bound:  # reaped here, so their CPU time counts in the run's, as a worker's did
-                        os.waitpid(pid, 0)
+                        try:
+                            os.waitpid(pid, 0)
+                        except ChildProcessError:
+                            pass
                     return None
                 if not connections and not children:
                     idle_since = time.monotonic()
