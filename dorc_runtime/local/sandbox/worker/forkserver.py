@@ -62,15 +62,19 @@ _MESSAGE_SIZE = 1 << 20
 _STALE_CHECK_SECONDS = 5.0  # how often an idle warm server checks that it is still of use
 
 
-def _load_loop() -> ModuleType:
-    """The worker loop, loaded by path under a private name (nothing of dorc on ``sys.path``)."""
-    path = Path(__file__).with_name("loop.py")
-    spec = importlib.util.spec_from_file_location("_dorc_sandbox_loop", path)
+def _load_by_path(path: Path, name: str) -> ModuleType:
+    """Load a module from its file under a private name (nothing of dorc on ``sys.path``)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _load_loop() -> ModuleType:
+    """The worker loop."""
+    return _load_by_path(Path(__file__).with_name("loop.py"), "_dorc_sandbox_loop")
 
 
 def _pre_import() -> bool:
@@ -314,12 +318,7 @@ def _load_entry(path: str) -> ModuleType:
     """A server's own kind of child (the embedded AWS), loaded by path with its folder first on
     ``sys.path`` for its own siblings (it takes the folder off again itself)."""
     sys.path.insert(0, str(Path(path).parent))
-    spec = importlib.util.spec_from_file_location("_dorc_server_entry", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return _load_by_path(Path(path), "_dorc_server_entry")
 
 
 def main() -> None:
