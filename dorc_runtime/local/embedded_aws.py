@@ -3,7 +3,9 @@
 The server runs in another process (:mod:`.aws_server`) because importing moto costs ~0.6 s of CPU
 and imports hold the GIL: only another process can do it while the run loads its handlers. The
 port is bound here first, so handler modules that create clients at import time get the right
-endpoint even before the server answers (their requests wait in the socket's queue).
+endpoint even before the server answers (their requests wait in the socket's queue). That process
+is forked by a fork server that has imported moto (:func:`aws_server_process`), warm between runs
+unless ``DORC_WARM_MINUTES`` is 0 (:mod:`.warm_servers`).
 """
 
 from __future__ import annotations

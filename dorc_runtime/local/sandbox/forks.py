@@ -1,17 +1,20 @@
 """The run's side of the fork servers (``worker/forkserver.py``): one process per environment
-interpreter per run, which imports boto3 once (when the code mentions it) and forks each sandbox,
-so a sandbox's start costs a fork rather than an interpreter start and boto3's import (≈ 0.5 s
-CPU each), and its first client does not parse the service's model again (≈ 0.2 s CPU each).
+interpreter, which imports boto3 once (when the code mentions it) and forks each sandbox, so a
+sandbox's start costs a fork rather than an interpreter start and boto3's import (≈ 0.5 s CPU
+each), and its first client does not parse the service's model again (≈ 0.2 s CPU each). The
+embedded AWS is forked the same way, from a server that has imported moto (``embedded_aws``).
 
-A sandbox is then the server's child, not the run's: :class:`ForkedProcess` gives the worker the
-part of ``subprocess.Popen`` it uses (``stdin``, ``pid``, ``poll``, ``wait``, ``kill``,
+A child is then the server's, not the run's: :class:`ForkedProcess` gives the worker the part of
+``subprocess.Popen`` it uses (``stdin``, ``stdout``, ``pid``, ``poll``, ``wait``, ``kill``,
 ``returncode``), the server reporting exits and killing on request (it alone knows whether a pid
 is still its unreaped child, so a kill never reaches a reused pid).
 
-Servers are shared by the functions of a run that use the same interpreter (and locale, and
-warm-up), counted by :func:`acquire`/:func:`release`: the last function's sandboxes to close end
-the server, which kills whatever it still has. A run killed outright closes its end of the control socket: the server
-kills its sandboxes and exits.
+:meth:`ForkServer.launch` connects to the warm server of that identity (``..warm_servers``: kept
+between runs) or, with warm servers off, starts one of the run's own. Within a run, a connection is
+shared by the functions that use the same interpreter (and locale, and warm-up), counted by
+:func:`acquire`/:func:`release`: the last function's sandboxes to close leave the server, which
+kills that run's sandboxes (a server of the run's own then ends). A run killed outright closes its
+connection too, with the same effect.
 """
 
 from __future__ import annotations
