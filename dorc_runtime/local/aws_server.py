@@ -2,8 +2,11 @@
 the holding store loaded into it before the first request and saved from it at the end.
 
 It is a separate process so that importing moto (~0.6 s of CPU, and imports hold the GIL) runs on
-another core while the run loads the definition and the handlers. :class:`.embedded_aws.EmbeddedAWS`
-starts it as ``python aws_server.py FD`` and talks to it through its standard streams:
+another core while the run loads the definition and the handlers, or, with warm servers, not at
+all: a fork server (``sandbox/worker/forkserver.py --entry aws_server.py``) runs :func:`prepare`
+once and :func:`child` in each process it forks for a run, whose stdin, stdout and stderr are the
+run's pipes and whose listening socket the run bound (``python aws_server.py FD`` runs the same
+code without a fork server). :class:`.embedded_aws.EmbeddedAWS` talks to it through those streams:
 
 * stdin, one JSON line: ``{"store": DIR, "bucket": NAME, "region": REGION}``. Then nothing until the
   run closes it, which means "save the holding store and exit". The run closes it when it ends, and
