@@ -133,8 +133,7 @@ def serve(fd: int) -> None:
     gc.disable()
     s3 = MotoS3(config["region"])
     store = HoldingStore(Path(config["store"]))
-    store.load_into(s3)
-    s3.create_bucket(config["bucket"])
+    store.load_into(s3, buckets=(config["bucket"],))
     gc.freeze()
     gc.enable()
     # what moto's ThreadedMotoServer does, on the socket the run already bound and listens on

@@ -150,7 +150,9 @@ class HoldingStore:
             for file in sorted(p for p in bucket_dir.rglob("*") if p.is_file() and not p.name.startswith(SAVING_PREFIX)):
                 yield bucket_dir.name, decode_key(file.relative_to(bucket_dir)), file
 
-    def load_into(self, store: ObjectStore) -> None:
+    def load_into(self, store: ObjectStore, buckets: tuple[str, ...] = ()) -> None:
+        """Put the saved buckets and objects into ``store``, and make ``buckets`` (the holding
+        bucket) if they were not saved: a bucket made here is not a change to save."""
         self._loaded = {}
         if self.root.is_dir():
             for bucket_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
@@ -160,6 +162,10 @@ class HoldingStore:
             body = file.read_bytes()
             store.put(bucket, key, body)
             self._loaded[bucket][key] = body
+        for bucket in buckets:
+            if bucket not in self._loaded:
+                store.create_bucket(bucket)
+                self._loaded[bucket] = {}
 
     def save_from(self, store: ObjectStore) -> None:
         """Write what changed since :meth:`load_into`; drop what was deleted. Every object is
@@ -168,6 +174,8 @@ class HoldingStore:
         be written does not stop the others; its old file, if any, is kept; then :class:`SaveError`
         says what went wrong."""
         current = {bucket: store.objects(bucket) for bucket in store.buckets()}
+        if current == self._loaded:
+            return  # nothing changed: nothing is written (a run that failed early leaves no trace)
         failures: list[OSError] = []
         try:
             self._ignore_in_git()

@@ -144,6 +144,19 @@ def test_an_object_that_cannot_be_saved_keeps_its_old_file_and_does_not_stop_the
     assert store.path_of("holding", "other").read_bytes() == b"fine"
 
 
+def test_a_run_that_changed_nothing_writes_nothing(tmp_path):
+    """A run that failed before any handler ran (a mistyped function) leaves no trace on disk; the
+    holding bucket it made is kept once something is put in it."""
+    store, s3 = HoldingStore.of_project(tmp_path), MemoryStore()
+    store.load_into(s3, buckets=("holding",))
+    assert s3.buckets() == ["holding"]
+    store.save_from(s3)
+    assert list(tmp_path.iterdir()) == []
+    s3.put("holding", "k", b"v")
+    store.save_from(s3)
+    assert store.path_of("holding", "k").read_bytes() == b"v"
+
+
 def test_save_then_load_round_trips_and_tracks_changes(tmp_path):
     store = HoldingStore.of_project(tmp_path)
     s3 = MemoryStore()

@@ -26,6 +26,7 @@ from dorc_runtime.errors import DorcError
 from dorc_runtime.local import warm_servers
 from dorc_runtime.local.sandbox import forks
 from dorc_runtime.local.sandbox.sdk_use import SdkUse
+from tests.runtime.local.conftest import ProjectBuilder
 from tests.runtime.local.processes import alive, wait_until_ended
 
 REPO = Path(__file__).resolve().parents[3]
@@ -106,6 +107,18 @@ def write_who(project, version: int) -> None:
                      {"one": source, "two": source})
 
 
+def own_environments(warm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Move this test to an environments folder of its own, holding a copy of the environment the
+    last run used: what the test deletes is then no other test's (the shared folder is every
+    test's cache), and nothing is built again."""
+    owner = next(Path(info["owner"]) for info in map(json.loads, (p.read_text() for p in warm.glob("*.json")))
+                 if info.get("kind") == "sandboxes")
+    envs = tmp_path / "envs"
+    shutil.copytree(owner.parent, envs / owner.parent.name, symlinks=True)
+    monkeypatch.setenv("DORC_ENVS_DIR", str(envs))
+    return envs
+
+
 def run_output(project, tmp_path: Path) -> dict:
     out = tmp_path / "out.json"
     done = invoke(project.root, "run", "p", "--output", str(out))
@@ -135,10 +148,13 @@ def test_runs_share_the_warm_servers_but_each_imports_the_code_anew(project, war
 
 @pytest.mark.timeout(240)
 def test_two_runs_at_once_start_one_server_of_each_kind(project, warm, tmp_path):
-    write_who(project, 1)
-    runs = [subprocess.Popen([sys.executable, "-m", "invoke", "run", "p"], cwd=project.root, text=True,
+    # two projects (one holding store each) whose pipelines need the same environment
+    other = ProjectBuilder(tmp_path / "other")
+    for builder in (project, other):
+        write_who(builder, 1)
+    runs = [subprocess.Popen([sys.executable, "-m", "invoke", "run", "p"], cwd=root, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(REPO)}) for _ in range(2)]
+                             env={**os.environ, "PYTHONPATH": str(REPO)}) for root in (project.root, other.root)]
     for run in runs:
         _, err = run.communicate(timeout=180)
         assert run.returncode == 0, err
@@ -202,21 +218,25 @@ def test_an_idle_server_ends_by_itself_and_a_dead_one_is_replaced(project, warm,
 
 @pytest.mark.timeout(240)
 def test_a_server_whose_environment_is_deleted_ends(project, warm, tmp_path, monkeypatch):
-    envs = tmp_path / "envs"  # this test's own (the shared test folder's serve other tests)
-    monkeypatch.setenv("DORC_ENVS_DIR", str(envs))
     write_who(project, 1)
     run_output(project, tmp_path)
-    sandboxes = {pid for pid, kind in warm_pids(warm).items() if kind == "sandboxes"}
+    shared = {pid for pid, kind in warm_pids(warm).items() if kind == "sandboxes"}
+    envs = own_environments(warm, tmp_path, monkeypatch)
+    run_output(project, tmp_path)
+    sandboxes = {pid for pid, kind in warm_pids(warm).items() if kind == "sandboxes"} - shared
     assert len(sandboxes) == 1
     shutil.rmtree(envs)  # what deleting a project (or its .dorc) does
     assert wait_until_ended(sandboxes, 30) == set()
 
 
 @pytest.mark.timeout(240)
-def test_local_envs_lists_and_clear_stops_them(project, warm, tmp_path):
+def test_local_envs_lists_and_clear_stops_them(project, warm, tmp_path, monkeypatch):
     write_who(project, 1)
     run_output(project, tmp_path)
-    servers = warm_pids(warm)
+    shared = set(warm_pids(warm))
+    own_environments(warm, tmp_path, monkeypatch)  # --clear removes the environments folder
+    run_output(project, tmp_path)
+    servers = {pid: kind for pid, kind in warm_pids(warm).items() if pid not in shared or kind == "aws"}
     listed = invoke(project.root, "local-envs")
     assert listed.returncode == 0, listed.stderr
     assert "embedded AWS (moto)" in listed.stdout and "sandboxes" in listed.stdout
@@ -225,7 +245,7 @@ def test_local_envs_lists_and_clear_stops_them(project, warm, tmp_path):
     assert cleared.returncode == 0, cleared.stderr
     assert cleared.stdout.startswith("Stopped 2 warm servers;")
     assert wait_until_ended(set(servers), 10) == set()
-    assert list(warm.glob("*.sock")) == []
+    assert len(list(warm.glob("*.sock"))) == 1  # the server of the environment in the other folder
 
 
 @pytest.mark.timeout(240)

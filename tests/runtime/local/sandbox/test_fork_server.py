@@ -144,7 +144,17 @@ def test_a_killed_run_leaves_neither_server_nor_sandbox(environment, tmp_path):
     finally:
         run.send_signal(signal.SIGKILL)  # no clean-up at all in the run
         run.communicate(timeout=60)
-    assert wait_until_ended({server, *children}, 10) == set()
+    left = wait_until_ended({server, *children}, 10)
+    assert left == set(), {pid: _describe(pid) for pid in left} | {"server": server, "sandboxes": children}
+
+
+def _describe(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("\n")[2] + " " + \
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200] + \
+            " wchan=" + Path(f"/proc/{pid}/wchan").read_text()
+    except OSError as exc:
+        return repr(exc)
 
 
 def _children(pid: int) -> set[int]:
