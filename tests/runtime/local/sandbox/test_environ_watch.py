@@ -12,13 +12,20 @@ from dorc_runtime.local.sandbox.worker.environ_watch import EnvironWatch
 
 @pytest.fixture
 def watch(monkeypatch):
-    """A watch over this process's os.environ, whose raw dicts are put back afterwards."""
+    """A watch over this process's os.environ, whose raw dicts are put back afterwards, and the
+    process's own (C-level) environment too: ``os.environ.clear()`` unsets every variable there,
+    and every later subprocess of this test worker would start without them."""
+    saved = dict(os.environ)
     monkeypatch.setattr(os.environ, "_data", os.environ._data)
     monkeypatch.setattr(os.environb, "_data", os.environb._data)
     monkeypatch.setenv("DORC_WATCHED", "before")
     made = EnvironWatch()
     assert made.changed()  # nothing checked yet
-    return made
+    yield made
+    for name in ("DORC_WATCHED", "DORC_OTHER"):
+        os.unsetenv(name)
+    for name, value in saved.items():
+        os.putenv(name, value)
 
 
 def checked(watch: EnvironWatch) -> None:
