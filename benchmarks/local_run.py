@@ -158,10 +158,9 @@ def main() -> None:
 
 def stop_warm_servers(runtime: Path) -> None:
     sys.path.insert(0, str(REPO))
-    from dorc_runtime.local.warm_servers import WarmServer
+    from dorc_runtime.local.warm_servers import stop_every
 
-    for info in (runtime / "dorc").glob("*.json"):
-        WarmServer(info.with_suffix(".sock"), info.with_suffix(".log"), info).stop()
+    stop_every(runtime / "dorc")
 
 
 if __name__ == "__main__":

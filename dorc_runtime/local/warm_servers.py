@@ -94,6 +94,11 @@ class WarmServer:
         name = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
         return cls(folder / f"{name}.sock", folder / f"{name}.log", folder / f"{name}.json")
 
+    @classmethod
+    def of_info(cls, info_path: Path) -> WarmServer:
+        """The server whose start ``info_path`` records (its files share one name)."""
+        return cls(info_path.with_suffix(".sock"), info_path.with_suffix(".log"), info_path)
+
     def connect(self) -> socket.socket:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         connection.settimeout(_CONNECT_TIMEOUT_SECONDS)
@@ -172,7 +177,7 @@ def running(owners: list[str]) -> Iterator[tuple[WarmServer, dict[str, Any]]]:
     if folder is None:
         return
     for info_path in sorted(folder.glob("*.json")):
-        server = WarmServer(info_path.with_suffix(".sock"), info_path.with_suffix(".log"), info_path)
+        server = WarmServer.of_info(info_path)
         info = server.info()
         if any(str(info.get("owner", "")).startswith(owner) for owner in owners):
             yield server, info
@@ -184,3 +189,8 @@ def answers(server: WarmServer) -> bool:
     except OSError:
         return False
     return True
+
+
+def stop_every(folder: Path) -> int:
+    """Stop every warm server listening in ``folder`` (a private one a test or benchmark made)."""
+    return sum(WarmServer.of_info(info).stop() for info in sorted(folder.glob("*.json")))

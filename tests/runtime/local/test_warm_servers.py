@@ -60,8 +60,7 @@ def warm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv(warm_servers.IDLE_VARIABLE, "2")
     yield runtime / "dorc"
-    for info in (runtime / "dorc").glob("*.json"):
-        warm_servers.WarmServer(info.with_suffix(".sock"), info.with_suffix(".log"), info).stop()
+    warm_servers.stop_every(runtime / "dorc")
     wait_until_ended(set(warm_pids(runtime / "dorc")), 10)
 
 
